@@ -1,0 +1,30 @@
+"""Client of Handy's REST API v2, with no dependency on Odoo."""
+
+from . import contract
+from .client import HandyClient
+from .dates import format_query_datetime, parse_datetime
+from .errors import (
+    HandyAuthError,
+    HandyConnectionError,
+    HandyError,
+    HandyNotFoundError,
+    HandyRateLimitError,
+    HandyResponseError,
+    HandyServerError,
+    HandyValidationError,
+)
+
+__all__ = [
+    "HandyAuthError",
+    "HandyClient",
+    "HandyConnectionError",
+    "HandyError",
+    "HandyNotFoundError",
+    "HandyRateLimitError",
+    "HandyResponseError",
+    "HandyServerError",
+    "HandyValidationError",
+    "contract",
+    "format_query_datetime",
+    "parse_datetime",
+]
