@@ -1,0 +1,35 @@
+{
+    "name": "Handy Connector",
+    "summary": "Sync Handy route sales and pre-sales with Odoo: catalogs, orders, "
+    "stock reservations",
+    "version": "19.0.1.0.0",
+    "category": "Sales/Sales",
+    "author": "handoo",
+    "license": "LGPL-3",
+    "depends": ["sale_stock", "account"],
+    "external_dependencies": {"python": ["requests"]},
+    "data": [
+        "security/handoo_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
+        "views/handoo_sync_run_views.xml",
+        "views/handoo_sync_failure_views.xml",
+        "views/handoo_zone_views.xml",
+        "views/handoo_product_family_views.xml",
+        "views/handoo_seller_views.xml",
+        "views/res_partner_views.xml",
+        "views/product_template_views.xml",
+        "views/sale_order_views.xml",
+        "views/stock_picking_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/handoo_menus.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "handoo/static/tests/tours/*.js",
+        ],
+    },
+    "uninstall_hook": "uninstall_hook",
+    "installable": True,
+    "application": True,
+}

@@ -1,0 +1,523 @@
+import logging
+from collections import Counter
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+from ..handy_api import HandyClient, HandyError, HandyNotFoundError, contract
+from .order_importer import OrderImporter
+
+_logger = logging.getLogger(__name__)
+
+# Odoo model of each catalog, by the kind used in job and failure keys.
+CATALOG_MODELS = {
+    "zone": "handoo.zone",
+    "family": "handoo.product.family",
+    "customer": "res.partner",
+    "product": "product.template",
+}
+# Each pull asks for records changed since the last one ended minus this overlap:
+# a record that reached Handy's database late is read again rather than lost.
+OVERLAP = timedelta(minutes=10)
+# A first order pull reads this far back; move the cursor to read further.
+FIRST_ORDER_WINDOW = timedelta(days=2)
+# Longer gaps are read one window of this length at a time.
+MAX_ORDER_WINDOW = timedelta(days=1)
+CATALOG_BATCH = 100
+ORDER_BATCH = 50
+EXPORT_BATCH = 200
+
+
+def _batches(records, size):
+    for start in range(0, len(records), size):
+        yield records[start : start + size]
+
+
+class HandooSync(models.AbstractModel):
+    """The scheduled Handy jobs.
+
+    Every job works company by company, in batches. After each batch it commits
+    through ``ir.cron._commit_progress``; when the cron's time is up it stops
+    and the cron runner calls it again. Pulls advance their cursor only once a
+    whole window is read, and imports are idempotent by Handy id, so a job cut
+    short reads part of a window again without doubling anything.
+    """
+
+    _name = "handoo.sync"
+    _description = "Handy Sync Jobs"
+
+    @api.model
+    def _handoo_companies(self):
+        companies = (
+            self.env["res.company"].sudo().search([("handoo_sync_enabled", "=", True)])
+        )
+        return companies.filtered(lambda company: company._handoo_is_configured())
+
+    @api.model
+    def _handoo_client(self, company):
+        """Return a Handy client for the company, tuned by system parameters.
+
+        ``handoo.http_timeout`` (seconds), ``handoo.http_retries`` and
+        ``handoo.http_backoff`` (seconds) override the client's defaults.
+        """
+        company = company.sudo()
+        params = self.env["ir.config_parameter"].sudo()
+        return HandyClient(
+            company.handoo_api_url,
+            company.handoo_api_token,
+            timeout=float(params.get_param("handoo.http_timeout", 30)),
+            retries=int(params.get_param("handoo.http_retries", 4)),
+            backoff_factor=float(params.get_param("handoo.http_backoff", 0.5)),
+        )
+
+    @api.model
+    def _handoo_update_order_cron(self):
+        """Run the order job at the shortest interval set on a synced company."""
+        cron = self.env.ref("handoo.ir_cron_handoo_sync_from_orders", False)
+        if not cron:
+            return
+        intervals = (
+            self.env["res.company"]
+            .sudo()
+            .search([("handoo_sync_enabled", "=", True)])
+            .mapped("handoo_order_interval")
+        )
+        minutes = min([interval for interval in intervals if interval] or [15])
+        if cron.interval_number != minutes or cron.interval_type != "minutes":
+            cron.sudo().write({"interval_number": minutes, "interval_type": "minutes"})
+
+    @api.model
+    def _handoo_commit(self, processed, remaining=None):
+        """Commit a batch when running as a cron; return the seconds left.
+
+        Outside a cron, from a button for instance, nothing is committed: the
+        request's own transaction holds the work.
+        """
+        if not self.env.context.get("cron_id"):
+            return float("inf")
+        return self.env["ir.cron"]._commit_progress(processed, remaining=remaining)
+
+    @api.model
+    def _handoo_trigger_all(self):
+        """Ask the cron runner to start every Handy job as soon as it can."""
+        crons = (
+            self.env["ir.cron"]
+            .sudo()
+            .search([("ir_actions_server_id.model_id.model", "=", self._name)])
+        )
+        for cron in crons:
+            cron._trigger()
+
+    # ------------------------------------------------------------------
+    # Catalogs from Handy
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_handoo_sync_from(self, kind):
+        for company in self._handoo_companies():
+            if not self._handoo_pull_catalog(company, kind):
+                return
+
+    @api.model
+    def _handoo_pull_catalog(self, company, kind):
+        """Import the records of one catalog changed in Handy since the last pull.
+
+        Disabled records are listed by Handy only on request, so enabled and
+        disabled ones are read in two lists. Returns ``False`` when the cron's
+        time ran out.
+        """
+        model = self.env[CATALOG_MODELS[kind]].with_company(company)
+        cursor = self.env["handoo.sync.cursor"]._handoo_get(company, f"{kind}_from")
+        end = fields.Datetime.now()
+        start = cursor.last_end - OVERLAP if cursor.last_end else None
+        run = self.env["handoo.sync.run"]._handoo_start(
+            company, f"{kind}_from", start, end
+        )
+        stats = Counter()
+        try:
+            with self._handoo_client(company) as client:
+                due = self._handoo_due_failures(company, [kind])
+                if due:
+                    self._handoo_retry_failures(company, due, client, run)
+                records = []
+                for enabled in ("true", "false"):
+                    params = client.window(start, end) if start else {}
+                    params["enabled"] = enabled
+                    records += client.fetch_all(model._handoo_resource, params)
+                stats["fetched"] = len(records)
+                records = model._handoo_changed(company, records, stats)
+                remaining = len(records)
+                for batch in _batches(records, CATALOG_BATCH):
+                    model._handoo_import(company, batch, stats, run)
+                    remaining -= len(batch)
+                    run._handoo_add(stats, client.request_count)
+                    client.request_count = 0
+                    if not self._handoo_commit(len(batch), remaining=remaining):
+                        run._handoo_finish(
+                            self.env._("Time is up; the next call goes on.")
+                        )
+                        return False
+                cursor.last_end = end
+                run._handoo_add(stats, client.request_count)
+                _logger.info(
+                    "Handy %s pull for %s: %s records read, %s failed",
+                    kind,
+                    company.name,
+                    run.fetched,
+                    run.failed,
+                )
+                run._handoo_finish()
+        except HandyError as error:
+            _logger.warning(
+                "Handy %s pull for %s failed: %s", kind, company.name, error
+            )
+            run._handoo_add(stats)
+            run._handoo_finish(str(error), failed=True)
+        return True
+
+    # ------------------------------------------------------------------
+    # Catalogs to Handy
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_handoo_sync_to(self, kind):
+        for company in self._handoo_companies():
+            if not self._handoo_push_catalog(company, kind):
+                return
+
+    @api.model
+    def _handoo_push_catalog(self, company, kind):
+        """Send new and changed records of one catalog to Handy.
+
+        Returns ``False`` when the cron's time ran out.
+        """
+        model = self.env[CATALOG_MODELS[kind]].with_company(company)
+        records = model.with_context(active_test=False).search(
+            model._handoo_push_domain(company), order="id", limit=EXPORT_BATCH
+        )
+        records = self._handoo_without_pending_retry(company, records)
+        if not records:
+            return True
+        self._handoo_commit(0, remaining=len(records))
+        run = self.env["handoo.sync.run"]._handoo_start(company, f"{kind}_to")
+        stats = Counter()
+        try:
+            with self._handoo_client(company) as client:
+                records._handoo_export(company, client, stats, run)
+                run._handoo_add(stats, client.request_count)
+        except HandyError as error:
+            run._handoo_add(stats)
+            run._handoo_finish(str(error), failed=True)
+            return True
+        _logger.info(
+            "Handy %s push for %s: %s created, %s updated, %s failed",
+            kind,
+            company.name,
+            run.created,
+            run.updated,
+            run.failed,
+        )
+        run._handoo_finish()
+        return True
+
+    @api.model
+    def _handoo_without_pending_retry(self, company, records):
+        """Drop the records whose last export failed and whose retry is not due."""
+        if not records:
+            return records
+        keys = {f"export:{record._name}:{record.id}": record.id for record in records}
+        waiting = self.env["handoo.sync.failure"].search(
+            [
+                ("company_id", "=", company.id),
+                ("key", "in", list(keys)),
+                ("state", "=", "to_retry"),
+                ("next_retry", ">", fields.Datetime.now()),
+            ]
+        )
+        skipped = {keys[failure.key] for failure in waiting}
+        return records.filtered(lambda record: record.id not in skipped)
+
+    # ------------------------------------------------------------------
+    # Orders
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_handoo_sync_orders(self):
+        for company in self._handoo_companies():
+            if not self._handoo_pull_orders(company):
+                return
+
+    @api.model
+    def _handoo_pull_orders(self, company):
+        """Import the pre-sale orders created or deleted in Handy since the last pull.
+
+        Returns ``False`` when the cron's time ran out.
+        """
+        cursor = self.env["handoo.sync.cursor"]._handoo_get(company, "order_from")
+        end = fields.Datetime.now()
+        start = (
+            cursor.last_end - OVERLAP if cursor.last_end else end - FIRST_ORDER_WINDOW
+        )
+        run = self.env["handoo.sync.run"]._handoo_start(
+            company, "order_from", start, end
+        )
+        stats = Counter()
+        try:
+            with self._handoo_client(company) as client:
+                window_start = start
+                while window_start < end:
+                    window_end = min(window_start + MAX_ORDER_WINDOW, end)
+                    if not self._handoo_pull_order_window(
+                        company, client, run, stats, window_start, window_end
+                    ):
+                        run._handoo_finish(
+                            self.env._("Time is up; the next call goes on.")
+                        )
+                        return False
+                    cursor.last_end = window_end
+                    window_start = window_end
+                run._handoo_add(stats, client.request_count)
+                _logger.info(
+                    "Handy order pull for %s: %s orders read, %s created, %s replaced, "
+                    "%s cancelled, %s failed, %s Handy calls",
+                    company.name,
+                    run.fetched,
+                    run.created,
+                    run.replaced,
+                    run.cancelled,
+                    run.failed,
+                    run.http_requests,
+                )
+                run._handoo_finish()
+        except HandyError as error:
+            _logger.warning("Handy order pull for %s failed: %s", company.name, error)
+            run._handoo_add(stats)
+            run._handoo_finish(str(error), failed=True)
+        return True
+
+    @api.model
+    def _handoo_pull_order_window(self, company, client, run, stats, start, end):
+        """Import the orders of one window; return ``False`` when time ran out."""
+        resource = contract.SALES_ORDERS
+        live = client.fetch_all(
+            resource,
+            dict(
+                client.window(start, end, contract.FILTER_DATE_CREATED),
+                deleted="false",
+                salesType="PRESALE",
+            ),
+        )
+        deleted = client.fetch_all(
+            resource,
+            dict(
+                client.window(start, end, contract.FILTER_DATE_DELETED),
+                deleted="true",
+                salesType="PRESALE",
+            ),
+        )
+        # New versions first, so that an edit replaces its quotation before the
+        # deletion of the old version is read.
+        live.sort(key=lambda order: (order.get("dateCreated") or "", order["id"]))
+        deleted.sort(key=lambda order: (order.get("dateDeleted") or "", order["id"]))
+        stats["fetched"] += len(live) + len(deleted)
+        payloads = self._handoo_orders_to_apply(company, live, stats) + deleted
+        importer = OrderImporter(self.env, company, client, stats, run)
+        remaining = len(payloads)
+        for batch in _batches(payloads, ORDER_BATCH):
+            importer.import_batch(batch)
+            remaining -= len(batch)
+            run._handoo_add(stats, client.request_count)
+            client.request_count = 0
+            _logger.info(
+                "Handy order batch for %s: %s orders imported, %s left in the window",
+                company.name,
+                len(batch),
+                remaining,
+            )
+            # Commit the quotations before Handy is told their Odoo ids.
+            time_left = self._handoo_commit(len(batch), remaining=remaining)
+            self._handoo_send_references(company, client, run)
+            self._handoo_commit(0, remaining=remaining)
+            if not time_left:
+                return False
+        return True
+
+    @api.model
+    def _handoo_orders_to_apply(self, company, payloads, stats):
+        """Leave out the live orders already imported with the same Handy status.
+
+        Orders read again through the overlap of two pulls, or by a pull that
+        resumes after running out of time, cost one query for the whole list.
+        """
+        known = {}
+        ids = [str(payload["id"]) for payload in payloads]
+        for start in range(0, len(ids), 1000):
+            rows = self.env["sale.order"].search_read(
+                [
+                    ("handoo_company_id", "=", company.id),
+                    ("handoo_id", "in", ids[start : start + 1000]),
+                ],
+                ["handoo_id", "handoo_status"],
+            )
+            known.update((row["handoo_id"], row["handoo_status"]) for row in rows)
+        todo = []
+        for payload in payloads:
+            key = str(payload["id"])
+            if key in known and known[key] == (payload.get("operativeStatus") or False):
+                stats["unchanged"] += 1
+            else:
+                todo.append(payload)
+        return todo
+
+    @api.model
+    def _handoo_send_references(self, company, client, run=None, limit=None):
+        """Write the Odoo id of newly imported orders on their Handy order."""
+        orders = self.env["sale.order"].search(
+            [
+                ("handoo_company_id", "=", company.id),
+                ("handoo_reference_pending", "=", True),
+            ],
+            limit=limit,
+        )
+        failures = self.env["handoo.sync.failure"]
+        sent = {}
+        for order in orders:
+            key = f"order_reference:{order.handoo_id}"
+            if order.state == "cancel":
+                # A replaced or deleted version: Handy no longer shows it.
+                order.handoo_reference_pending = False
+                continue
+            try:
+                client.set_order_external_id(order.handoo_id, order.id)
+            except HandyNotFoundError:
+                order.handoo_reference_pending = False
+                continue
+            except HandyError as error:
+                failures._handoo_record(
+                    company,
+                    kind="order_reference",
+                    key=key,
+                    reference=order.handoo_id,
+                    reason=failures._handoo_reason(error),
+                    payload=None,
+                    run=run,
+                    record=order,
+                )
+                if error.retryable:
+                    break
+                continue
+            order.handoo_reference_pending = False
+            sent[key] = order
+        failures._handoo_resolve(company, sent)
+        return sent
+
+    # ------------------------------------------------------------------
+    # Retries
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_handoo_retry_orders(self):
+        for company in self._handoo_companies():
+            due = self._handoo_due_failures(company, ["order", "order_reference"])
+            pending = self.env["sale.order"].search_count(
+                [
+                    ("handoo_company_id", "=", company.id),
+                    ("handoo_reference_pending", "=", True),
+                ],
+                limit=1,
+            )
+            if not due and not pending:
+                continue
+            run = self.env["handoo.sync.run"]._handoo_start(company, "order_retry")
+            try:
+                with self._handoo_client(company) as client:
+                    resolved = self._handoo_retry_failures(company, due, client, run)
+                    self._handoo_send_references(company, client, run)
+                    run._handoo_add(Counter(), client.request_count)
+            except HandyError as error:
+                run._handoo_finish(str(error), failed=True)
+                continue
+            _logger.info(
+                "Handy retry for %s: %s of %s failed records synced",
+                company.name,
+                len(resolved),
+                len(due),
+            )
+            run._handoo_finish()
+
+    @api.model
+    def _handoo_due_failures(self, company, kinds, limit=ORDER_BATCH):
+        return self.env["handoo.sync.failure"].search(
+            [
+                ("company_id", "=", company.id),
+                ("kind", "in", kinds),
+                ("state", "=", "to_retry"),
+                ("direction", "=", "from"),
+                ("next_retry", "<=", fields.Datetime.now()),
+            ],
+            order="next_retry",
+            limit=limit,
+        )
+
+    @api.model
+    def _handoo_retry_failures(self, company, failures, client=None, run=None):
+        """Sync again the records of these failures; return the ones resolved.
+
+        Each record is read again from Handy first, so a retry applies Handy's
+        latest data rather than the data that failed.
+        """
+        if not failures:
+            return failures
+        if client is None:
+            with self._handoo_client(company) as own_client:
+                return self._handoo_retry_failures(company, failures, own_client, run)
+        stats = Counter()
+        for failure in failures:
+            try:
+                self._handoo_retry_one(company, failure, client, stats, run)
+            except HandyError as error:
+                failure._handoo_record(
+                    company,
+                    kind=failure.kind,
+                    key=failure.key,
+                    reference=failure.reference,
+                    reason=failure._handoo_reason(error),
+                    payload=None,
+                    run=run,
+                )
+        if run:
+            run._handoo_add(stats)
+        return failures.filtered(lambda failure: failure.state == "resolved")
+
+    @api.model
+    def _handoo_retry_one(self, company, failure, client, stats, run):
+        if failure.direction == "to":
+            record = self.env[failure.res_model].browse(failure.res_id).exists()
+            if not record:
+                failure.write({"state": "dismissed", "next_retry": False})
+                return
+            record.with_company(company)._handoo_export(company, client, stats, run)
+            return
+        handy_id = failure.key.split(":", 1)[1]
+        if failure.kind == "order_reference":
+            order = self.env["sale.order"].search(
+                [("handoo_company_id", "=", company.id), ("handoo_id", "=", handy_id)],
+                limit=1,
+            )
+            if order:
+                order.handoo_reference_pending = True
+            self._handoo_send_references(company, client, run)
+            if not order or not order.handoo_reference_pending:
+                failure.write({"state": "resolved", "next_retry": False})
+            return
+        if failure.kind == "order":
+            payload = client.get_record(contract.SALES_ORDERS, handy_id)
+            OrderImporter(self.env, company, client, stats, run).import_batch([payload])
+            return
+        model = self.env[CATALOG_MODELS[failure.kind]].with_company(company)
+        # Customers and products are addressed by code in Handy's URLs.
+        remote_key = (
+            failure.reference if failure.kind in ("customer", "product") else handy_id
+        )
+        payload = client.get_record(model._handoo_resource, remote_key)
+        model._handoo_import(company, [payload], stats, run)

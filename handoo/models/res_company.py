@@ -1,0 +1,78 @@
+from odoo import api, fields, models
+
+from ..handy_api import contract
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    handoo_sync_enabled = fields.Boolean(
+        string="Sync with Handy",
+        help="Run the scheduled Handy jobs for this company.",
+    )
+    handoo_api_url = fields.Char(
+        string="Handy API URL",
+        default=contract.DEFAULT_API_URL,
+        help="Root of Handy's REST API v2.",
+    )
+    handoo_web_url = fields.Char(
+        string="Handy Web App URL",
+        default=contract.DEFAULT_WEB_URL,
+        help="Address of Handy's web app, used by the Open in Handy links.",
+    )
+    handoo_api_token = fields.Char(
+        string="Handy API Token",
+        groups="base.group_system",
+        copy=False,
+        help="Token of a Handy company administrator (Handy web app: Users, edit "
+        "the user, generate token).",
+    )
+    handoo_order_interval = fields.Integer(
+        string="Order Sync Interval",
+        default=15,
+        help="Minutes between two imports of orders from Handy.",
+    )
+    handoo_warehouse_id = fields.Many2one(
+        "stock.warehouse",
+        string="Handy Warehouse",
+        domain="[('company_id', '=', id)]",
+        help="Warehouse that delivers Handy orders and holds their reservations.",
+    )
+    handoo_pricelist_id = fields.Many2one(
+        "product.pricelist",
+        string="Handy Pricelist",
+        domain="[('company_id', 'in', [id, False])]",
+        help="Pricelist set on quotations imported from Handy. The prices of the "
+        "lines are Handy's own.",
+    )
+
+    _handoo_order_interval_positive = models.Constraint(
+        "CHECK (handoo_order_interval IS NULL OR handoo_order_interval > 0)",
+        "The Handy order sync interval must be at least one minute.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        if any("handoo_order_interval" in vals for vals in vals_list):
+            self.env["handoo.sync"]._handoo_update_order_cron()
+        return companies
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"handoo_order_interval", "handoo_sync_enabled"} & set(vals):
+            self.env["handoo.sync"]._handoo_update_order_cron()
+        return result
+
+    def _handoo_is_configured(self):
+        """Whether the company has everything a sync needs."""
+        self.ensure_one()
+        company = self.sudo()
+        return bool(company.handoo_api_url and company.handoo_api_token)
+
+    def _handoo_warehouse(self):
+        """Return the warehouse of Handy orders: the chosen one or the first."""
+        self.ensure_one()
+        return self.handoo_warehouse_id or self.env["stock.warehouse"].search(
+            [("company_id", "=", self.id)], limit=1
+        )

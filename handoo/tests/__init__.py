@@ -1,0 +1,5 @@
+from . import test_catalog_sync
+from . import test_jobs
+from . import test_order_sync
+from . import test_settings
+from . import test_ui

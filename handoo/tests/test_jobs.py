@@ -1,0 +1,91 @@
+from unittest.mock import patch
+
+from odoo.exceptions import UserError
+from odoo.sql_db import db_connect
+from odoo.tests import tagged
+
+from ..models import handoo_sync
+from .common import HandooCase
+
+
+@tagged("post_install", "-at_install")
+class TestJobs(HandooCase):
+    def setUp(self):
+        super().setUp()
+        self.catalog = self.make_catalog(products=2, customers=1)
+
+    def create_orders(self, count):
+        return [
+            self.store.create_order(
+                self.catalog["customers"][0]["code"],
+                [{"product": self.catalog["products"][0]["code"], "quantity": 1}],
+            )
+            for _index in range(count)
+        ]
+
+    def test_run_now_while_running_is_refused(self):
+        cron = self.env.ref("handoo.ir_cron_handoo_sync_from_orders")
+        # Another worker holds the job, as the cron runner does while it runs it.
+        with db_connect(self.env.cr.dbname).cursor() as other:
+            other.execute("SET lock_timeout = '5s'")
+            other.execute("SELECT id FROM ir_cron WHERE id = %s FOR UPDATE", [cron.id])
+            with self.assertRaises(UserError), self.enter_registry_test_mode():
+                cron.method_direct_trigger()
+        self.assertFalse(self.handoo_orders())
+
+    def test_job_out_of_time_goes_on_next_call(self):
+        handy_orders = self.create_orders(7)
+        # Each call has no time: it stops after one batch of two orders and the
+        # cron runner calls it again until the window is read.
+        with (
+            patch.object(handoo_sync, "ORDER_BATCH", 2),
+            patch("odoo.addons.base.models.ir_cron.MIN_TIME_PER_JOB", 0),
+        ):
+            self.sync_orders()
+
+        orders = self.handoo_orders()
+        self.assertEqual(len(orders), 7)
+        self.assertEqual(
+            sorted(orders.mapped("handoo_id")),
+            sorted(str(order["id"]) for order in handy_orders),
+        )
+        runs = self.env["handoo.sync.run"].search([("job", "=", "order_from")])
+        self.assertGreater(len(runs), 1)
+        self.assertEqual(sum(runs.mapped("created")), 7)
+        self.assertTrue(
+            self.env["handoo.sync.cursor"].search([("job", "=", "order_from")]).last_end
+        )
+
+    def test_crashed_run_closed_as_interrupted(self):
+        stale = self.env["handoo.sync.run"].create(
+            {"company_id": self.company.id, "job": "order_from"}
+        )
+        self.sync_orders()
+        self.assertEqual(stale.state, "interrupted")
+        self.assertEqual(self.last_run("order_from").state, "done")
+
+    def test_run_logs_counts_and_duration(self):
+        self.create_orders(3)
+        self.sync_orders()
+        run = self.last_run("order_from")
+        self.assertEqual(run.fetched, 3)
+        self.assertEqual(run.created, 3)
+        self.assertEqual(run.failed, 0)
+        self.assertEqual(run.direction, "from")
+        self.assertTrue(run.ended_at)
+        self.assertGreaterEqual(run.duration, 0)
+        self.assertGreater(run.http_requests, 3)
+        self.assertTrue(run.window_start < run.window_end)
+
+    def test_disabled_company_not_synced(self):
+        self.create_orders(1)
+        self.company.handoo_sync_enabled = False
+        self.sync_orders()
+        self.assertFalse(self.handoo_orders())
+        self.assertFalse(self.last_run("order_from"))
+
+    def test_sync_now_triggers_every_job(self):
+        triggers = self.env["ir.cron.trigger"]
+        before = triggers.search_count([])
+        self.env["res.config.settings"].create({}).action_handoo_sync_now()
+        self.assertEqual(triggers.search_count([]) - before, 10)
