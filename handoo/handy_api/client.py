@@ -13,6 +13,7 @@ from urllib.parse import quote, urlencode
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from . import contract
@@ -166,7 +167,12 @@ class HandyClient:
         """
         method = method.upper()
         shown = path + (f"?{urlencode(params)}" if params else "")
-        self._wait_for_rate_limit(method, shown)
+        started = time.monotonic()
+        try:
+            paused = self._wait_for_rate_limit(method, path)
+        except HandyRateLimitError:
+            self._log_failure(method, shown, started, "not sent, rate limited")
+            raise
         started = time.monotonic()
         try:
             response = self.session.request(
@@ -186,34 +192,49 @@ class HandyClient:
                 status=429,
                 reset_at=exc.reset_at,
             ) from None
-        except requests.Timeout:
-            self._log_failure(method, shown, started, "timed out")
-            raise HandyConnectionError(
-                f"Handy did not answer within {self._read_timeout():.0f} seconds.",
-                method=method,
-                path=path,
-            ) from None
         except requests.RequestException as exc:
-            self._log_failure(method, shown, started, type(exc).__name__)
-            raise HandyConnectionError(
-                f"Could not reach Handy at {self.base_url}: {_root_cause(exc)}",
-                method=method,
-                path=path,
-            ) from None
+            reason, message = self._describe_connection_error(exc)
+            self._log_failure(method, shown, started, reason)
+            raise HandyConnectionError(message, method=method, path=path) from None
         finally:
             self.request_count += 1
         self._note_rate_limit(response)
         elapsed_ms = (time.monotonic() - started) * 1000
         retries = getattr(getattr(response.raw, "retries", None), "history", ()) or ()
+        notes = []
+        if retries:
+            notes.append(
+                f"{len(retries)} {'retry' if len(retries) == 1 else 'retries'}"
+            )
+        if paused:
+            notes.append(f"a {paused:.1f} s pause for the rate limit")
         _logger.info(
             "Handy %s %s -> %s in %.0f ms%s",
             method,
             shown,
             response.status_code,
             elapsed_ms,
-            f" after {len(retries)} retries" if retries else "",
+            f" after {' and '.join(notes)}" if notes else "",
         )
         return self._decode(response, method, path)
+
+    def _describe_connection_error(self, exc):
+        """Return a log reason and an error message for a call that got no response."""
+        if isinstance(exc, requests.ConnectTimeout):
+            return "connect timed out", (
+                f"Could not connect to Handy at {self.base_url} within "
+                f"{self._connect_timeout():g} seconds."
+            )
+        if isinstance(exc, requests.Timeout) or _is_read_timeout(exc):
+            return "timed out", (
+                f"Handy did not answer within {self._read_timeout():g} seconds."
+            )
+        return type(exc).__name__, (
+            f"Could not reach Handy at {self.base_url}: {_root_cause(exc)}"
+        )
+
+    def _connect_timeout(self):
+        return self.timeout[0] if isinstance(self.timeout, tuple) else self.timeout
 
     def _read_timeout(self):
         return self.timeout[1] if isinstance(self.timeout, tuple) else self.timeout
@@ -249,27 +270,31 @@ class HandyClient:
             self._rate_remaining = None
         self._rate_reset_at = reset_at
 
-    def _wait_for_rate_limit(self, method, shown):
-        """Pause before a call when the last answer said the window is used up."""
+    def _wait_for_rate_limit(self, method, path):
+        """Pause before a call when the last response left no calls in the window.
+
+        Returns the seconds paused (0 when no pause was needed). The pause is
+        reported in the call's log line, so that each call logs one line.
+        """
         if self._rate_remaining is None or self._rate_remaining > 0:
-            return
+            return 0
         if self._rate_reset_at is None:
-            return
+            return 0
         wait = self._rate_reset_at - time.time()
         if wait <= 0:
-            return
+            return 0
         if wait > self.max_rate_limit_wait:
             raise HandyRateLimitError(
                 f"Handy's rate limit resets in {wait:.0f} seconds, longer than the "
                 f"{self.max_rate_limit_wait:.0f} seconds the client may wait.",
                 method=method,
-                path=shown,
+                path=path,
                 status=429,
                 reset_at=self._rate_reset_at,
             )
-        _logger.info("Handy rate limit used up: waiting %.1f s before %s", wait, shown)
         time.sleep(wait)
         self._rate_remaining = None
+        return wait
 
     # ------------------------------------------------------------------
     # Answers
@@ -332,12 +357,17 @@ class HandyClient:
 
         Each page URL is rebuilt from the caller's filters and a page number,
         because Handy's own ``nextPage`` URLs are not documented to keep filters.
+        ``page_size`` is sent as ``max`` and lowered to Handy's cap of
+        ``contract.MAX_PAGE_SIZE``.
         """
+        if page_size < 1:
+            raise ValueError(f"page_size must be at least 1, got {page_size!r}")
+        page_size = min(page_size, contract.MAX_PAGE_SIZE)
         path, key = resource
         for page in range(1, MAX_PAGES + 1):
             query = dict(params or {}, page=page, max=page_size)
             data = self.get(path, params=query)
-            if not isinstance(data, dict) or not isinstance(data.get(key, []), list):
+            if not isinstance(data, dict) or not isinstance(data.get(key), list):
                 raise HandyResponseError(
                     f"Handy's answer has no '{key}' list.", method="GET", path=path
                 )
@@ -358,27 +388,40 @@ class HandyClient:
 
         When the list's ``totalCount`` changes between pages, records may have
         shifted from one page to another, so the list is read again from page 1.
+
+        :raises HandyResponseError: the total still changed on the last of
+            ``LIST_READ_ATTEMPTS`` reads, so some records may be missing
         """
-        for _attempt in range(LIST_READ_ATTEMPTS):
+        for attempt in range(1, LIST_READ_ATTEMPTS + 1):
             records = {}
             total = None
-            shifted = False
             for items, pagination in self.iter_pages(resource, params, page_size):
                 count = pagination.get("totalCount")
                 if total is None:
                     total = count
                 elif count != total:
-                    shifted = True
                     break
                 for item in items:
                     records[item.get("id")] = item
-            if not shifted:
+            else:
+                # No break: totalCount was the same on every page.
                 return list(records.values())
-            _logger.info(
-                "Handy list %s changed while it was read; reading it again",
-                resource[0],
-            )
-        return list(records.values())
+            if attempt < LIST_READ_ATTEMPTS:
+                _logger.info(
+                    "Handy list %s changed while it was read (totalCount %s, then "
+                    "%s); reading it again",
+                    resource[0],
+                    total,
+                    count,
+                )
+        # Returning the partial read would let a caller advance its sync window
+        # past records it never saw.
+        raise HandyResponseError(
+            f"Handy's list {resource[0]} changed during each of "
+            f"{LIST_READ_ATTEMPTS} reads; try again later.",
+            method="GET",
+            path=resource[0],
+        )
 
     @staticmethod
     def window(start, end, date_field=contract.FILTER_LAST_UPDATED):
@@ -416,6 +459,17 @@ class HandyClient:
             f"{contract.SALES_ORDERS[0]}/{int(order_id)}",
             {"externalId": int(external_id)},
         )
+
+
+def _is_read_timeout(exc):
+    """Tell whether a requests error is a read timeout that urllib3 gave up retrying.
+
+    requests raises ``Timeout`` for a read timeout that is not retried, but
+    ``ConnectionError`` wrapping urllib3's ``MaxRetryError`` once retries of a read
+    timeout run out.
+    """
+    reason = exc.args[0] if exc.args else None
+    return isinstance(getattr(reason, "reason", None), ReadTimeoutError)
 
 
 def _root_cause(exc):
