@@ -1,4 +1,6 @@
-"""A stand-in for Handy's REST API v2 on 127.0.0.1, for handoo's tests, demo and benchmark.
+"""A stand-in for Handy's REST API v2 on 127.0.0.1.
+
+handoo's tests, demo and benchmark run against it.
 
 ``HandySandbox`` serves the API from a ``SandboxStore`` in a background thread;
 ``generate`` fills a store with deterministic demo data. The package uses the

@@ -1,6 +1,8 @@
 """Command line: serve the Handy sandbox until SIGINT or SIGTERM.
 
-Example: ``cd handoo && python3 -m handy_sandbox --port 8765 --token demo-token --seed 42``
+Example::
+
+    cd handoo && python3 -m handy_sandbox --port 8765 --token demo-token --seed 42
 """
 
 import argparse
@@ -15,7 +17,9 @@ from .server import DEFAULT_RATE_LIMIT, HandySandbox
 def _parse_arguments(argv):
     parser = argparse.ArgumentParser(
         prog="python3 -m handy_sandbox",
-        description="Serve a stand-in for Handy's REST API v2 with generated demo data.",
+        description=(
+            "Serve a stand-in for Handy's REST API v2 with generated demo data."
+        ),
     )
     server = parser.add_argument_group("server")
     server.add_argument(
@@ -91,7 +95,10 @@ def _parse_arguments(argv):
         "--broken-orders",
         type=int,
         default=2,
-        help="orders with a line whose product code is not in the catalog (default: %(default)s)",
+        help=(
+            "orders with a line whose product code is not in the catalog "
+            "(default: %(default)s)"
+        ),
     )
     data.add_argument(
         "--lines",
@@ -105,7 +112,10 @@ def _parse_arguments(argv):
     behavior = parser.add_argument_group("state and limits")
     behavior.add_argument(
         "--state-file",
-        help="JSON file to load the state from if it exists (instead of generating), saved after each write and on stop",
+        help=(
+            "JSON file to load the state from if it exists (instead of generating), "
+            "saved after each write and on stop"
+        ),
     )
     behavior.add_argument(
         "--rate-limit",
@@ -157,7 +167,8 @@ def main(argv=None):
         sandbox.start()
     except OSError as error:
         print(
-            f"handy_sandbox: cannot listen on {arguments.host}:{arguments.port}: {error}",
+            f"handy_sandbox: cannot listen on {arguments.host}:{arguments.port}: "
+            f"{error}",
             file=sys.stderr,
         )
         return 1
@@ -170,7 +181,8 @@ def main(argv=None):
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     print(
-        f"Handy sandbox listening on {sandbox.url} (web app {sandbox.web_url}): {sandbox.store.summary()}",
+        f"Handy sandbox listening on {sandbox.url} (web app {sandbox.web_url}): "
+        f"{sandbox.store.summary()}",
         flush=True,
     )
     while not stop_requested.wait(0.5):

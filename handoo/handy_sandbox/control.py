@@ -36,7 +36,10 @@ def _order_id(params):
 
 
 def reset(sandbox, request, params):
-    """Regenerate the data: ``{"seed": 42, "orders": 2000, "lines": [8, 8], ...}``; ``{"empty": true}`` clears it."""
+    """Regenerate the data from ``{"seed": 42, "orders": 2000, "lines": [8, 8], ...}``.
+
+    ``{"empty": true}`` clears it instead.
+    """
     body = request.json_object(required=False)
     if body.pop("empty", False):
         if body:
@@ -49,7 +52,8 @@ def reset(sandbox, request, params):
     unknown = set(body) - set(GENERATE_OPTIONS)
     if unknown:
         raise ValueError(
-            f"unknown reset keys {sorted(unknown)}; use seed, empty or {', '.join(GENERATE_OPTIONS)}"
+            f"unknown reset keys {sorted(unknown)}; use seed, empty or "
+            f"{', '.join(GENERATE_OPTIONS)}"
         )
     summary = sandbox.store.load_generated(seed, **body)
     return json_response(200, {"summary": summary, "stats": sandbox.store.stats()})
@@ -71,7 +75,10 @@ def list_faults(sandbox, request, params):
 
 
 def add_faults(sandbox, request, params):
-    """Queue one fault (``{"kind": ..., "count": ...}``) or several (``{"faults": [...]}``)."""
+    """Queue one fault (``{"kind": ..., "count": ...}``) or several.
+
+    Several faults come as ``{"faults": [...]}``.
+    """
     body = request.json_object()
     specs = body["faults"] if "faults" in body else [body]
     if not isinstance(specs, list) or not all(isinstance(spec, dict) for spec in specs):
@@ -89,7 +96,7 @@ def clear_faults(sandbox, request, params):
 
 
 def create_order(sandbox, request, params):
-    """Record an order as a phone would; the body uses ``create_order``'s argument names.
+    """Record an order as a phone would, from ``create_order``'s argument names.
 
     Keys other than those arguments are order fields by their API names, such as
     ``sellerComment``.
@@ -127,7 +134,10 @@ def get_clock(sandbox, request, params):
 
 
 def set_clock(sandbox, request, params):
-    """Freeze the clock with ``{"now": "2024-03-05T18:00:00Z"}``; ``{"now": null}`` unfreezes it."""
+    """Freeze the clock with ``{"now": "2024-03-05T18:00:00Z"}``.
+
+    ``{"now": null}`` unfreezes it.
+    """
     body = request.json_object()
     if "now" not in body:
         raise ValueError("the body needs 'now': an ISO 8601 date and time, or null")

@@ -16,7 +16,8 @@ try:
     MEXICO_CITY = ZoneInfo("America/Mexico_City")
 except (ImportError, ZoneInfoNotFoundError):
     # NOTE: without a tz database, fall back to UTC-6. That is right for dates after
-    # October 2022, when Mexico dropped daylight saving time, and wrong in older summers.
+    # October 2022, when Mexico dropped daylight saving time, and wrong in older
+    # summers.
     MEXICO_CITY = dt.timezone(dt.timedelta(hours=-6), "CST")
 
 HANDY_FORMAT = "%d/%m/%Y %H:%M:%S"

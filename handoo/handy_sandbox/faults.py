@@ -42,7 +42,7 @@ class Faults:
         self._faults = []
 
     def add(self, kind, count=1, path=None, status=None, delay=None, reset_after=None):
-        """Queue a fault for the next ``count`` matching requests and return it as a dict.
+        """Queue a fault for the next ``count`` matching requests; return it as a dict.
 
         Kinds: ``rate_limit`` (429 with ``X-RateLimit-Reset`` = now + ``reset_after``
         seconds, default 1), ``server_error`` (``status``, default 503, JSON body),
@@ -72,7 +72,8 @@ class Faults:
                 or not 400 <= status <= 599
             ):
                 raise ValueError(
-                    f"status must be an HTTP error status from 400 to 599, got {status!r}"
+                    "status must be an HTTP error status from 400 to 599, "
+                    f"got {status!r}"
                 )
         if delay is not None:
             if kind != "slow":
@@ -94,7 +95,8 @@ class Faults:
                 or reset_after < 0
             ):
                 raise ValueError(
-                    f"reset_after must be a non-negative integer of seconds, got {reset_after!r}"
+                    "reset_after must be a non-negative integer of seconds, "
+                    f"got {reset_after!r}"
                 )
         if status is None:
             status = DEFAULT_STATUS.get(kind)
@@ -124,7 +126,10 @@ class Faults:
             return [asdict(fault) for fault in self._faults if fault.remaining > 0]
 
     def take(self, path):
-        """Use up one application of the first fault matching ``path``; return a copy or None."""
+        """Use up one application of the first fault matching ``path``.
+
+        Returns a copy of that fault, or None when no fault matches.
+        """
         with self._lock:
             for fault in self._faults:
                 if fault.matches(path):

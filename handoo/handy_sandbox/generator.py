@@ -38,15 +38,16 @@ def generate(
     now=None,
     store=None,
 ):
-    """Return a SandboxStore filled with demo data; ``store`` is cleared and reused if given.
+    """Return a SandboxStore filled with demo data.
 
-    ``orders`` counts the orders taken on the phones. Each edit adds one more order
-    record (the replacement), so the store ends with ``orders`` plus the number of
-    edits. ``edited`` defaults to about 6 % of the orders, some of them edited
-    twice, and ``deleted`` to about 3 %. ``broken_orders`` of the orders have one
-    line whose product code is missing from the catalog. ``lines`` is the
-    ``(minimum, maximum)`` number of lines per order. ``now`` (default: the store's
-    clock) ends the 24-hour window in which the orders were taken.
+    ``store``, if given, is cleared and reused. ``orders`` counts the orders taken
+    on the phones. Each edit adds one more order record (the replacement), so the
+    store ends with ``orders`` plus the number of edits. ``edited`` defaults to
+    about 6 % of the orders, some of them edited twice, and ``deleted`` to about
+    3 %. ``broken_orders`` of the orders have one line whose product code is
+    missing from the catalog. ``lines`` is the ``(minimum, maximum)`` number of
+    lines per order. ``now`` (default: the store's clock) ends the 24-hour window
+    in which the orders were taken.
     """
     from .store import SandboxStore
 
@@ -111,7 +112,8 @@ def populate(
         or not 1 <= lines[0] <= lines[1]
     ):
         raise ValueError(
-            f"lines must be (minimum, maximum) with 1 <= minimum <= maximum, got {lines!r}"
+            "lines must be (minimum, maximum) with 1 <= minimum <= maximum, "
+            f"got {lines!r}"
         )
     if orders and not (customers and products and sellers and zones and families):
         raise ValueError(
@@ -153,7 +155,7 @@ def populate(
 
 
 def _plain(text):
-    """Return uppercase ASCII letters of a text: accents dropped, other signs removed."""
+    """Return the uppercase ASCII letters of a text, accents and other signs removed."""
     decomposed = unicodedata.normalize("NFD", text)
     return "".join(
         char for char in decomposed if char.isascii() and char.isalpha()
@@ -161,7 +163,7 @@ def _plain(text):
 
 
 def ean13(rng):
-    """Return a random EAN-13 with the Mexican GS1 prefix 750 and a valid check digit."""
+    """Return a random EAN-13 with Mexico's GS1 prefix 750 and a valid check digit."""
     digits = [7, 5, 0] + [rng.randrange(10) for _ in range(9)]
     weighted = sum(
         digit * (3 if index % 2 else 1) for index, digit in enumerate(digits)
@@ -171,7 +173,10 @@ def ean13(rng):
 
 
 def company_rfc(rng, name, founded):
-    """Return a fake 12-character RFC of a persona moral: 3 letters, YYMMDD, homoclave."""
+    """Return a fake 12-character RFC of a persona moral.
+
+    It is 3 letters, the date YYMMDD and a homoclave.
+    """
     skipped = {"DE", "DEL", "LA", "LAS", "LOS", "EL", "Y", "SA", "CV", "RL", "SAS"}
     words = [_plain(word) for word in name.replace(".", " ").split()]
     letters = "".join(word[0] for word in words if word and word not in skipped)[
@@ -181,7 +186,10 @@ def company_rfc(rng, name, founded):
 
 
 def person_rfc(rng, first_name, surname, second_surname, born):
-    """Return a fake 13-character RFC of a persona física: 4 letters, YYMMDD, homoclave."""
+    """Return a fake 13-character RFC of a persona física.
+
+    It is 4 letters, the date YYMMDD and a homoclave.
+    """
     first = _plain(first_name.split()[0])
     last = _plain(surname)
     vowel = next((char for char in last[1:] if char in "AEIOU"), "X")
@@ -243,7 +251,10 @@ class _Builder:
         return family_ids
 
     def add_users(self, sellers):
-        """Add one administrator and ``sellers`` salespeople; return the enabled sellers' ids."""
+        """Add one administrator and ``sellers`` salespeople.
+
+        Returns the ids of the enabled sellers.
+        """
         domain = self.metro["domain"]
         first, surname, _ = self._person()
         admin = self.store.add_user(
@@ -292,7 +303,10 @@ class _Builder:
         return general["id"], wholesale["id"]
 
     def add_customers(self, count, zone_ids, price_list_ids):
-        """Add customers; return ``(code, zone id, latitude, longitude, billable)`` of enabled ones."""
+        """Add customers and return a row for each enabled one.
+
+        Each row is ``(code, zone id, latitude, longitude, billable)``.
+        """
         rng = self.rng
         disabled = (
             set(rng.sample(range(count), max(1, round(count * 0.05))))
@@ -429,7 +443,11 @@ class _Builder:
         return pool
 
     def _choose_variants(self, count, family_count):
-        """Pick ``count`` product variants, repeating the pool with a suffix when it runs out."""
+        """Pick ``count`` product variants.
+
+        When the pool runs out, it is used again with "(presentación N)" added to
+        the descriptions.
+        """
         pool = self._product_pool(family_count)
         if not pool:
             return []
@@ -540,7 +558,7 @@ class _Builder:
         return self.rng.randint(1, 24)
 
     def _edit_lines(self, lines, product_rows):
-        """Return a changed copy of an order's lines, as a seller correcting an order would."""
+        """Return a changed copy of an order's lines, as a correcting seller would."""
         rng = self.rng
         edited = [dict(line) for line in lines]
         action = rng.random()
@@ -579,7 +597,10 @@ class _Builder:
         seller_ids,
         zone_ids,
     ):
-        """Take ``count`` pre-sales in the 24 hours before now, then apply edits and deletions in time order."""
+        """Take ``count`` pre-sales in the 24 hours before now.
+
+        Then apply the edits and deletions in time order.
+        """
         rng = self.rng
         if not customer_rows or not product_rows:
             raise ValueError(

@@ -1,4 +1,4 @@
-"""Request and response objects passed between the HTTP server and the route handlers."""
+"""Request and response objects passed between the HTTP server and route handlers."""
 
 import json
 from http import HTTPStatus
@@ -30,7 +30,7 @@ class Request:
 
     @property
     def base_url(self):
-        """Absolute URL of the requested path without its query, from the Host header."""
+        """Absolute URL of the requested path, without query, from the Host header."""
         return f"http://{self.host}{self.raw_path}"
 
     def json_object(self, required=True):

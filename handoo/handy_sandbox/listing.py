@@ -77,10 +77,10 @@ def _boolean(params, name, default, errors):
 
 
 def parse_list_request(resource, params):
-    """Validate the query parameters of a list of ``resource``; raises ValidationError.
+    """Validate the query parameters of a list of ``resource``.
 
     ``params`` maps each parameter to its first value. Parameters that the list
-    does not know are ignored.
+    does not know are ignored. Raises ValidationError with every error found.
     """
     errors = []
     request = ListRequest()
@@ -88,7 +88,22 @@ def parse_list_request(resource, params):
     request.size = min(
         _positive_int(params, "max", DEFAULT_PAGE_SIZE, errors), MAX_PAGE_SIZE
     )
+    _parse_sorting(request, resource, params, errors)
+    _parse_date_window(request, resource, params, errors)
+    if resource == "salesOrder":
+        _parse_order_filters(request, params, errors)
+    else:
+        request.filters["enabled"] = _boolean(params, "enabled", True, errors)
+    if resource == "user":
+        _parse_user_filters(request, params, errors)
 
+    if errors:
+        raise ValidationError(errors)
+    return request
+
+
+def _parse_sorting(request, resource, params, errors):
+    """Set ``sort`` and ``descending`` from the ``sort`` and ``order`` parameters."""
     if "sort" in params:
         if params["sort"] in SORTABLE_FIELDS[resource]:
             request.sort = params["sort"]
@@ -98,7 +113,8 @@ def parse_list_request(resource, params):
                 errors,
                 "sort",
                 params["sort"],
-                f"No se puede ordenar por '{params['sort']}'. Campos válidos: {allowed}.",
+                f"No se puede ordenar por '{params['sort']}'. "
+                f"Campos válidos: {allowed}.",
             )
     if "order" in params:
         order = params["order"].strip().lower()
@@ -112,6 +128,9 @@ def parse_list_request(resource, params):
                 "El parámetro 'order' debe ser asc o desc.",
             )
 
+
+def _parse_date_window(request, resource, params, errors):
+    """Set the date field and the ``start``/``end`` bounds of the window."""
     date_fields = DATE_FIELDS.get(resource, GENERIC_DATE_FIELDS)
     if "filterWithDate" in params:
         if params["filterWithDate"] in date_fields:
@@ -122,7 +141,8 @@ def parse_list_request(resource, params):
                 errors,
                 "filterWithDate",
                 params["filterWithDate"],
-                f"No se puede filtrar por la fecha '{params['filterWithDate']}'. Campos válidos: {allowed}.",
+                f"No se puede filtrar por la fecha '{params['filterWithDate']}'. "
+                f"Campos válidos: {allowed}.",
             )
     for name in ("start", "end"):
         if name in params:
@@ -136,37 +156,35 @@ def parse_list_request(resource, params):
                     f"La fecha no tiene el formato {HANDY_FORMAT_LABEL}.",
                 )
 
-    if resource == "salesOrder":
-        request.filters["deleted"] = _boolean(params, "deleted", False, errors)
-        for flag in ORDER_FLAGS:
-            value = _boolean(params, flag, None, errors)
-            if value is not None:
-                request.filters[flag] = value
-        if "salesType" in params:
-            sales_type = params["salesType"].strip().upper()
-            if sales_type in ("PRESALE", "ROUTE"):
-                request.filters["salesType"] = SALES_TYPES[sales_type]
-            else:
-                _reject(
-                    errors,
-                    "salesType",
-                    params["salesType"],
-                    "El parámetro 'salesType' debe ser PRESALE o ROUTE.",
-                )
-    else:
-        request.filters["enabled"] = _boolean(params, "enabled", True, errors)
 
-    if resource == "user":
-        if "role" in params:
-            role = _positive_int(params, "role", None, errors)
-            if role is not None:
-                request.filters["_role_id"] = role
-        if params.get("name"):
-            request.text_filters["name"] = params["name"]
+def _parse_order_filters(request, params, errors):
+    """Set the filters of the sales order list: ``deleted``, its flags and type."""
+    request.filters["deleted"] = _boolean(params, "deleted", False, errors)
+    for flag in ORDER_FLAGS:
+        value = _boolean(params, flag, None, errors)
+        if value is not None:
+            request.filters[flag] = value
+    if "salesType" in params:
+        sales_type = params["salesType"].strip().upper()
+        if sales_type in ("PRESALE", "ROUTE"):
+            request.filters["salesType"] = SALES_TYPES[sales_type]
+        else:
+            _reject(
+                errors,
+                "salesType",
+                params["salesType"],
+                "El parámetro 'salesType' debe ser PRESALE o ROUTE.",
+            )
 
-    if errors:
-        raise ValidationError(errors)
-    return request
+
+def _parse_user_filters(request, params, errors):
+    """Set the ``role`` and ``name`` filters of the user list."""
+    if "role" in params:
+        role = _positive_int(params, "role", None, errors)
+        if role is not None:
+            request.filters["_role_id"] = role
+    if params.get("name"):
+        request.text_filters["name"] = params["name"]
 
 
 def page_url(base_url, query_pairs, page):

@@ -1,4 +1,6 @@
-"""Business rules of sales orders: creation, line arithmetic, edits, deletions and externalId.
+"""Business rules of sales orders.
+
+They cover creation, line arithmetic, edits, deletions and externalId.
 
 ``OrderRules`` is a mixin of SandboxStore. Its methods use the store's tables and
 take its lock, like the rest of the store.
@@ -80,7 +82,8 @@ class OrderRules:
                 checker.reject(
                     "salesType",
                     sales_type,
-                    "El tipo de venta debe ser 'Preventa' (PRESALE) o 'Venta en ruta' (ROUTE).",
+                    "El tipo de venta debe ser 'Preventa' (PRESALE) o "
+                    "'Venta en ruta' (ROUTE).",
                 )
             extra = self._clean_order_fields(fields, checker)
             built_items = self._build_items(
@@ -116,7 +119,8 @@ class OrderRules:
                 checker.reject(
                     "customerId",
                     None,
-                    "El campo 'customerId' es obligatorio: envíe el código del cliente.",
+                    "El campo 'customerId' es obligatorio: "
+                    "envíe el código del cliente.",
                 )
             elif (
                 not isinstance(customer_code, str)
@@ -191,78 +195,22 @@ class OrderRules:
         """Check the optional order fields that ``create_order`` accepts."""
         cleaned = {}
         for key, value in fields.items():
-            if key in _ORDER_TEXT_FIELDS:
-                if value is not None and (
-                    not isinstance(value, str) or len(value) > _ORDER_TEXT_FIELDS[key]
-                ):
-                    checker.reject(
-                        key,
-                        value,
-                        f"El campo '{key}' debe ser un texto de hasta {_ORDER_TEXT_FIELDS[key]} caracteres.",
-                    )
-                    continue
-            elif key in _ORDER_NUMBER_FIELDS:
-                if value is not None and not is_number(value):
-                    checker.reject(
-                        key,
-                        value,
-                        f"El valor '{value}' no es un número válido para el campo '{key}'.",
-                    )
-                    continue
-            elif key in _ORDER_BOOLEAN_FIELDS:
-                if not isinstance(value, bool):
-                    checker.reject(
-                        key, value, f"El campo '{key}' debe ser true o false."
-                    )
-                    continue
-            elif key == "networkSignalQuality":
-                if not isinstance(value, int) or isinstance(value, bool):
-                    checker.reject(
-                        key,
-                        value,
-                        "El campo 'networkSignalQuality' debe ser un número entero.",
-                    )
-                    continue
-            elif key == "creationSource":
-                if value not in CREATION_SOURCES:
-                    checker.reject(
-                        key,
-                        value,
-                        f"El origen debe ser uno de {', '.join(CREATION_SOURCES)}.",
-                    )
-                    continue
-            elif key == "operativeStatus":
-                if value not in OPERATIVE_STATUS_LABELS:
-                    checker.reject(
-                        key,
-                        value,
-                        f"El estatus debe ser uno de {', '.join(OPERATIVE_STATUS_LABELS)}.",
-                    )
-                    continue
-            elif key == "externalId":
-                if value is not None and not is_external_id(value):
-                    checker.reject(
-                        key, value, "El campo 'externalId' debe ser un número entero."
-                    )
-                    continue
-            elif key == "scheduledDateForDelivery":
+            if key == "scheduledDateForDelivery":
                 try:
                     value = coerce_datetime(value)
                 except ValueError:
                     checker.reject(key, value, "La fecha no es ISO 8601.")
                     continue
             else:
-                checker.reject(
-                    key,
-                    value,
-                    f"El campo '{key}' no existe en un pedido o no se puede fijar.",
-                )
-                continue
+                message = _order_field_error(key, value)
+                if message is not None:
+                    checker.reject(key, value, message)
+                    continue
             cleaned[key] = value
         return cleaned
 
     def _build_items(self, items, checker, field, allow_unknown_products):
-        """Check order lines and return internal items with prices and totals computed."""
+        """Check order lines; return internal items with their prices and totals."""
         if not isinstance(items, list) or not items:
             checker.reject(field, items, "El pedido debe tener al menos un producto.")
             return []
@@ -507,7 +455,7 @@ class OrderRules:
         mobile_date_created=None,
         edited_by=None,
     ):
-        """Replace an order by an edited copy with new ``items``, the way Handy records edits.
+        """Replace an order by an edited copy with new ``items``, as Handy edits do.
 
         The new order gets a new id, ``editedFrom`` = the previous order and
         ``externalId`` = null. The previous order becomes ``deleted``, ``isEdited``,
@@ -640,7 +588,8 @@ class OrderRules:
                             OBJECT_ORDER,
                             "externalId",
                             value,
-                            f"El valor '{value}' no es válido para 'externalId': debe ser un número entero.",
+                            f"El valor '{value}' no es válido para 'externalId': "
+                            "debe ser un número entero.",
                         )
                     ]
                 )
@@ -657,6 +606,43 @@ def is_external_id(value):
         and not isinstance(value, bool)
         and -MAX_EXTERNAL_ID - 1 <= value <= MAX_EXTERNAL_ID
     )
+
+
+def _order_field_error(key, value):
+    """Return why an optional order field's value is rejected, or None if it is valid.
+
+    ``scheduledDateForDelivery`` is left to the caller, which also converts it.
+    """
+    if key in _ORDER_TEXT_FIELDS:
+        limit = _ORDER_TEXT_FIELDS[key]
+        if value is None or (isinstance(value, str) and len(value) <= limit):
+            return None
+        return f"El campo '{key}' debe ser un texto de hasta {limit} caracteres."
+    if key in _ORDER_NUMBER_FIELDS:
+        if value is None or is_number(value):
+            return None
+        return f"El valor '{value}' no es un número válido para el campo '{key}'."
+    if key in _ORDER_BOOLEAN_FIELDS:
+        if isinstance(value, bool):
+            return None
+        return f"El campo '{key}' debe ser true o false."
+    if key == "networkSignalQuality":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return None
+        return "El campo 'networkSignalQuality' debe ser un número entero."
+    if key == "creationSource":
+        if value in CREATION_SOURCES:
+            return None
+        return f"El origen debe ser uno de {', '.join(CREATION_SOURCES)}."
+    if key == "operativeStatus":
+        if value in OPERATIVE_STATUS_LABELS:
+            return None
+        return f"El estatus debe ser uno de {', '.join(OPERATIVE_STATUS_LABELS)}."
+    if key == "externalId":
+        if value is None or is_external_id(value):
+            return None
+        return "El campo 'externalId' debe ser un número entero."
+    return f"El campo '{key}' no existe en un pedido o no se puede fijar."
 
 
 def _next_morning(moment):

@@ -12,22 +12,28 @@ from .errors import NotFoundError
 from .http_messages import html_response
 from .routing import Router
 
-_STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; max-width: 60rem; }
-h1 { font-size: 1.5rem; } h2 { font-size: 1.1rem; margin-top: 1.5rem; }
-table { border-collapse: collapse; width: 100%; }
-th, td { border-bottom: 1px solid #ddd; padding: .35rem .5rem; text-align: left; vertical-align: top; }
-td.number, th.number { text-align: right; }
-.banner { background: #fde8e8; border: 1px solid #e4572e; padding: .5rem 1rem; margin: 1rem 0; }
-.muted { color: #666; }
-"""
+_STYLE = (
+    "\n"
+    "body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; "
+    "max-width: 60rem; }\n"
+    "h1 { font-size: 1.5rem; } h2 { font-size: 1.1rem; margin-top: 1.5rem; }\n"
+    "table { border-collapse: collapse; width: 100%; }\n"
+    "th, td { border-bottom: 1px solid #ddd; padding: .35rem .5rem; "
+    "text-align: left; vertical-align: top; }\n"
+    "td.number, th.number { text-align: right; }\n"
+    ".banner { background: #fde8e8; border: 1px solid #e4572e; "
+    "padding: .5rem 1rem; margin: 1rem 0; }\n"
+    ".muted { color: #666; }\n"
+)
 
 
 def _page(title, body, status=200):
     text = (
         '<!DOCTYPE html>\n<html lang="es">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{escape(title)} · Handy sandbox</title>\n<style>{_STYLE}</style>\n</head>\n"
-        f'<body>\n<p class="muted">Handy sandbox · portal web simulado</p>\n{body}\n</body>\n</html>\n'
+        f"<title>{escape(title)} · Handy sandbox</title>\n"
+        f"<style>{_STYLE}</style>\n</head>\n"
+        '<body>\n<p class="muted">Handy sandbox · portal web simulado</p>\n'
+        f"{body}\n</body>\n</html>\n"
     )
     return html_response(status, text)
 
@@ -214,9 +220,12 @@ def index_page(store, request, params):
     body = (
         f"<h1>{escape(company['company'])}</h1>\n"
         "<p>Simulación local de la API v2 de Handy.</p>\n"
-        "<ul>\n<li>API: <code>/api/v2</code> (requiere <code>Authorization: Bearer</code>)</li>\n"
-        "<li>Control: <code>/_sandbox/stats</code>, <code>/_sandbox/export</code></li>\n"
-        "<li>Registros: <code>/salesOrder/show/{id}</code>, <code>/customer/show/{id}</code>, "
+        "<ul>\n<li>API: <code>/api/v2</code> "
+        "(requiere <code>Authorization: Bearer</code>)</li>\n"
+        "<li>Control: <code>/_sandbox/stats</code>, "
+        "<code>/_sandbox/export</code></li>\n"
+        "<li>Registros: <code>/salesOrder/show/{id}</code>, "
+        "<code>/customer/show/{id}</code>, "
         "<code>/product/show/{id}</code></li>\n</ul>"
     )
     return _page("Inicio", body)

@@ -107,7 +107,10 @@ SORTABLE_FIELDS = {
 
 
 class RecordRenderer:
-    """Mixin of SandboxStore that renders its internal records; call with the lock held."""
+    """Mixin of SandboxStore that renders its internal records.
+
+    Its methods must be called with the store's lock held.
+    """
 
     def _render_zone(self, zone):
         return {

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 @dataclass
 class RouteMatch:
-    """Result of a lookup: the template matched (or None), its handler and path parameters.
+    """Result of a lookup: the template matched (or None), handler and path parameters.
 
     ``handler`` is None when the path matched but not the method; ``allowed``
     then lists the methods that the path accepts.
@@ -18,7 +18,10 @@ class RouteMatch:
 
 
 class Router:
-    """Finds the handler of a method and a decoded path among ``(method, template, handler)``."""
+    """Finds the handler of a method and a decoded path.
+
+    ``routes`` is a sequence of ``(method, template, handler)``.
+    """
 
     def __init__(self, routes):
         self._routes = [
@@ -54,7 +57,7 @@ def _match_segments(pattern, segments):
     if len(pattern) != len(segments):
         return None
     params = {}
-    for expected, actual in zip(pattern, segments):
+    for expected, actual in zip(pattern, segments, strict=True):
         if expected.startswith("{") and expected.endswith("}"):
             if not actual:
                 return None

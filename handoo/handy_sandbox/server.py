@@ -76,7 +76,8 @@ class HandySandbox:
         unknown = set(generate_options) - set(GENERATE_OPTIONS)
         if unknown:
             raise TypeError(
-                f"unknown HandySandbox options {sorted(unknown)}; data options are {', '.join(GENERATE_OPTIONS)}"
+                f"unknown HandySandbox options {sorted(unknown)}; data options are "
+                f"{', '.join(GENERATE_OPTIONS)}"
             )
         tokens = [token] if isinstance(token, str) else list(token)
         if not tokens or not all(isinstance(item, str) and item for item in tokens):
@@ -122,7 +123,7 @@ class HandySandbox:
         return self
 
     def stop(self):
-        """Stop serving, close open connections and save the state file if one is set."""
+        """Stop serving, close open connections and save the state file if set."""
         if self._server is None:
             return
         self._server.shutdown()
@@ -230,7 +231,8 @@ class HandySandbox:
                 return error_response(
                     429,
                     f"Se excedió el límite de {self.rate_limiter.limit} peticiones por "
-                    f"{self.rate_limiter.window:g} segundos. Espere hasta X-RateLimit-Reset.",
+                    f"{self.rate_limiter.window:g} segundos. "
+                    "Espere hasta X-RateLimit-Reset.",
                     rate_headers,
                 )
 
@@ -244,7 +246,8 @@ class HandySandbox:
         if not self._authorized(request):
             return error_response(
                 401,
-                "Falta el token o no es válido: envíe el encabezado Authorization: Bearer <token>.",
+                "Falta el token o no es válido: envíe el encabezado "
+                "Authorization: Bearer <token>.",
                 [("WWW-Authenticate", 'Bearer realm="Handy API"')],
             )
         if route.template is None:
@@ -252,7 +255,8 @@ class HandySandbox:
         if route.handler is None:
             return error_response(
                 405,
-                f"El método {request.method} no se permite en {route.template}; use {', '.join(route.allowed)}.",
+                f"El método {request.method} no se permite en {route.template}; "
+                f"use {', '.join(route.allowed)}.",
                 [("Allow", ", ".join(route.allowed))],
             )
         return _call_handler(route.handler, self.store, request, route.params)

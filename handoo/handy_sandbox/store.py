@@ -112,7 +112,7 @@ class SandboxStore(RecordRenderer, OrderRules):
 
     @property
     def version(self):
-        """Counter that grows with every change of the data; used to decide when to save."""
+        """Counter that grows with every change of the data, to decide when to save."""
         with self._lock:
             return self._version
 
@@ -123,7 +123,7 @@ class SandboxStore(RecordRenderer, OrderRules):
             self._mark_changed()
 
     def load_generated(self, seed, **options):
-        """Replace the data with demo data from ``generate`` and return the summary line."""
+        """Replace the data with demo data from ``generate``; return the summary."""
         from .generator import populate
 
         with self._lock:
@@ -135,7 +135,10 @@ class SandboxStore(RecordRenderer, OrderRules):
     # -- clock ---------------------------------------------------------------
 
     def now(self):
-        """Return the store's current time: UTC, whole seconds, frozen if set_clock was called."""
+        """Return the store's current time in UTC, whole seconds.
+
+        The time stays fixed after ``set_clock`` froze it.
+        """
         with self._lock:
             frozen = self._frozen_now
         if frozen is not None:
@@ -147,7 +150,10 @@ class SandboxStore(RecordRenderer, OrderRules):
             return self._frozen_now is not None
 
     def set_clock(self, value):
-        """Freeze the clock at a datetime or ISO string (naive means UTC); None unfreezes it."""
+        """Freeze the clock at a datetime or ISO string (naive means UTC).
+
+        None unfreezes it.
+        """
         with self._lock:
             self._frozen_now = coerce_datetime(value)
 
@@ -162,7 +168,8 @@ class SandboxStore(RecordRenderer, OrderRules):
         unknown = set(fields) - set(DEFAULT_COMPANY)
         if unknown:
             raise ValueError(
-                f"unknown company fields: {sorted(unknown)}; use {sorted(DEFAULT_COMPANY)}"
+                f"unknown company fields: {sorted(unknown)}; "
+                f"use {sorted(DEFAULT_COMPANY)}"
             )
         with self._lock:
             self._company.update(fields)
@@ -232,7 +239,7 @@ class SandboxStore(RecordRenderer, OrderRules):
         email=None,
         date_created=None,
     ):
-        """Add a user; ``email`` defaults to ``username`` when that looks like an address."""
+        """Add a user; ``email`` defaults to ``username`` if that is an address."""
         if role_id not in ROLES:
             raise ValueError(f"unknown role id {role_id}; use one of {sorted(ROLES)}")
         with self._lock:
@@ -328,7 +335,10 @@ class SandboxStore(RecordRenderer, OrderRules):
         )
 
     def update_zone(self, zone_id, /, **fields):
-        """Change a zone as the portal would; ``lastUpdated`` moves only if a value changes."""
+        """Change a zone as the portal would.
+
+        ``lastUpdated`` moves only if a value changes.
+        """
         return self.update_from_body("zone", zone_id, fields)
 
     def update_family(self, family_id, /, **fields):
@@ -337,7 +347,10 @@ class SandboxStore(RecordRenderer, OrderRules):
     # -- customers and products ----------------------------------------------
 
     def add_customer(self, code, description, zone_id, date_created=None, **fields):
-        """Add a customer; ``fields`` use the API names (``businessName``, ``rfc``, ``priceList``...)."""
+        """Add a customer; ``fields`` use the API names.
+
+        Examples of such names are ``businessName``, ``rfc`` and ``priceList``.
+        """
         body = dict(fields, code=code, description=description, zone=zone_id)
         return self.create_from_body("customer", body, date_created)
 
@@ -375,15 +388,24 @@ class SandboxStore(RecordRenderer, OrderRules):
         return self.create_from_body("product", body, date_created)
 
     def update_customer(self, code, /, **fields):
-        """Change a customer as the portal would; ``lastUpdated`` moves only if a value changes."""
+        """Change a customer as the portal would.
+
+        ``lastUpdated`` moves only if a value changes.
+        """
         return self.update_from_body("customer", code, fields)
 
     def update_product(self, code, /, **fields):
-        """Change a product as the portal would; ``lastUpdated`` moves only if a value changes."""
+        """Change a product as the portal would.
+
+        ``lastUpdated`` moves only if a value changes.
+        """
         return self.update_from_body("product", code, fields)
 
     def _backdate(self, resource, key, last_updated):
-        """Set ``lastUpdated`` of a customer or product without other changes (generator only)."""
+        """Set ``lastUpdated`` of a customer or product without other changes.
+
+        Only the generator uses it.
+        """
         with self._lock:
             if resource == "customer":
                 record = self._customers[self._customer_codes[key]]
@@ -578,8 +600,19 @@ class SandboxStore(RecordRenderer, OrderRules):
         return customer
 
     def _resolve_product_references(self, checker, cleaned):
-        """Turn the product's reference fields into internal ids; errors go to ``checker``."""
+        """Turn the product's reference fields into internal ids.
+
+        Errors go to ``checker``, in the order family, tax, taxOptional, unit,
+        category.
+        """
         resolved = {}
+        self._resolve_product_family(checker, cleaned, resolved)
+        self._resolve_product_taxes(checker, cleaned, resolved)
+        self._resolve_product_unit(checker, cleaned, resolved)
+        self._resolve_product_category(checker, cleaned, resolved)
+        return resolved
+
+    def _resolve_product_family(self, checker, cleaned, resolved):
         if cleaned.get("family"):
             family_id = cleaned["family"][1]
             if family_id in self._families:
@@ -590,6 +623,8 @@ class SandboxStore(RecordRenderer, OrderRules):
                     family_id,
                     f"No existe una familia de productos con id {family_id}.",
                 )
+
+    def _resolve_product_taxes(self, checker, cleaned, resolved):
         for field, key, default_name in (
             ("tax", "_tax_id", pricing.DEFAULT_TAX_NAME),
             ("taxOptional", "_tax_optional_id", pricing.DEFAULT_OPTIONAL_TAX_NAME),
@@ -612,6 +647,8 @@ class SandboxStore(RecordRenderer, OrderRules):
                 resolved[key] = self._tax_id_for(
                     reference[1] or default_name, reference[2]
                 )
+
+    def _resolve_product_unit(self, checker, cleaned, resolved):
         if cleaned.get("unit"):
             kind, value = cleaned["unit"]
             if kind == "id":
@@ -629,6 +666,8 @@ class SandboxStore(RecordRenderer, OrderRules):
                     value,
                     "La clave de la unidad debe ser un texto, como 'PZA'.",
                 )
+
+    def _resolve_product_category(self, checker, cleaned, resolved):
         if "category" in cleaned:
             reference = cleaned["category"]
             if reference is None:
@@ -650,7 +689,6 @@ class SandboxStore(RecordRenderer, OrderRules):
                 checker.reject(
                     "category", reference[1], "La categoría debe tener una descripción."
                 )
-        return resolved
 
     def _product_rates(self, tax_id, tax_optional_id):
         return [
@@ -898,7 +936,7 @@ class SandboxStore(RecordRenderer, OrderRules):
             ]
 
     def orders(self, deleted=None):
-        """Return every order, or only deleted (True) or only live (False) ones, by id."""
+        """Return every order, or only deleted (True) or live (False) ones, by id."""
         with self._lock:
             return [
                 self._render_order(order)
@@ -921,7 +959,7 @@ class SandboxStore(RecordRenderer, OrderRules):
         offset=0,
         limit=10,
     ):
-        """Filter, sort and slice one resource; returns ``(total count, rendered page)``.
+        """Filter, sort and slice one resource; return ``(total count, rendered page)``.
 
         ``filters`` maps internal keys to the value they must equal, ``text_filters``
         maps keys to a case-insensitive substring. ``start`` and ``end`` are
@@ -972,7 +1010,10 @@ class SandboxStore(RecordRenderer, OrderRules):
             self._request_counts[key] += 1
 
     def stats(self):
-        """Return record counts and API request counts per ``"METHOD /path-template"``."""
+        """Return record counts and API request counts.
+
+        Requests are counted per ``"METHOD /path-template"``.
+        """
         with self._lock:
             orders = self._orders.values()
             deleted = sum(1 for order in orders if order["deleted"])
@@ -1013,11 +1054,16 @@ class SandboxStore(RecordRenderer, OrderRules):
         """Return a one-line count of the data, for the CLI and the control API."""
         records = self.stats()["records"]
         return (
-            f"{records['users']} users, {records['zones']} zones, {records['productFamilies']} product families, "
-            f"{records['customers']} customers ({records['disabledCustomers']} disabled), "
-            f"{records['products']} products ({records['disabledProducts']} disabled), "
-            f"{records['salesOrders']} sales orders ({records['liveSalesOrders']} live, "
-            f"{records['deletedSalesOrders']} deleted, of which {records['editedSalesOrders']} replaced by an edit)"
+            f"{records['users']} users, {records['zones']} zones, "
+            f"{records['productFamilies']} product families, "
+            f"{records['customers']} customers "
+            f"({records['disabledCustomers']} disabled), "
+            f"{records['products']} products "
+            f"({records['disabledProducts']} disabled), "
+            f"{records['salesOrders']} sales orders "
+            f"({records['liveSalesOrders']} live, "
+            f"{records['deletedSalesOrders']} deleted, of which "
+            f"{records['editedSalesOrders']} replaced by an edit)"
         )
 
     # -- persistence ---------------------------------------------------------
@@ -1041,14 +1087,15 @@ class SandboxStore(RecordRenderer, OrderRules):
             }
 
     def import_state(self, state):
-        """Replace the data with a state produced by ``export_state``; raises ValueError."""
+        """Replace the data with a state from ``export_state``; raises ValueError."""
         if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
             raise ValueError(
                 f"not a sandbox state: the 'format' key must be {STATE_FORMAT!r}"
             )
         if state.get("version") != STATE_VERSION:
             raise ValueError(
-                f"unsupported state version {state.get('version')!r}; expected {STATE_VERSION}"
+                f"unsupported state version {state.get('version')!r}; "
+                f"expected {STATE_VERSION}"
             )
         with self._lock:
             self._reset_tables()

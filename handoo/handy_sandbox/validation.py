@@ -12,7 +12,8 @@ from .errors import OBJECT_FAMILY, OBJECT_ZONE, ValidationError, field_error
 
 MAX_TEXT = 255
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
-# Persona moral: 3 letters, persona física: 4 letters; then YYMMDD and a 3-character homoclave.
+# Persona moral: 3 letters, persona física: 4 letters. Then the date YYMMDD and a
+# 3-character homoclave.
 _RFC = re.compile(r"[A-ZÑ&]{3,4}\d{6}[A-Z0-9]{3}")
 _SAT_PRODUCT_CODE = re.compile(r"\d{8}")
 _SAT_UNIT_CODE = re.compile(r"[A-Z0-9]{1,3}")
@@ -43,7 +44,7 @@ class FieldChecker:
         pattern=None,
         hint=None,
     ):
-        """Copy a string field into ``cleaned`` after checking it; null is kept as None."""
+        """Copy a string field into ``cleaned`` after checking it; null stays None."""
         if field not in body:
             if required:
                 self.reject(field, None, f"El campo '{field}' es obligatorio.")
@@ -87,7 +88,7 @@ class FieldChecker:
         maximum=None,
         nullable=True,
     ):
-        """Copy a JSON number into ``cleaned``; strings such as ``"$12.00"`` are rejected."""
+        """Copy a JSON number into ``cleaned``; strings such as ``"$12.00"`` fail."""
         if field not in body or body[field] is None:
             if required:
                 self.reject(
@@ -375,7 +376,10 @@ def clean_product(body, creating, checker):
 
 
 def _tax_reference(checker, body, field, cleaned):
-    """Read ``tax`` or ``taxOptional``: null, a rate, ``{"id"}`` or ``{"amount", "name"}``."""
+    """Read ``tax`` or ``taxOptional``.
+
+    The value is null, a rate, ``{"id"}`` or ``{"amount", "name"}``.
+    """
     if field not in body:
         return
     value = body[field]
@@ -401,5 +405,6 @@ def _tax_reference(checker, body, field, cleaned):
     checker.reject(
         field,
         value,
-        f'El campo \'{field}\' debe ser un porcentaje entre 0 y 100, {{"id": ...}} o {{"name": ..., "amount": ...}}.',
+        f"El campo '{field}' debe ser un porcentaje entre 0 y 100, "
+        '{"id": ...} o {"name": ..., "amount": ...}.',
     )

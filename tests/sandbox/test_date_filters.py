@@ -1,4 +1,4 @@
-"""Date windows on lists: format, Mexico City time, inclusive bounds and filterWithDate."""
+"""Date windows on lists: format, Mexico City time, inclusive bounds, filterWithDate."""
 
 import datetime as dt
 
@@ -13,7 +13,10 @@ def _at(hour, minute=0, second=0, day=5):
 
 @pytest.fixture
 def orders(sandbox, catalog):
-    """Three orders whose four dates differ, so that each filterWithDate picks another set."""
+    """Three orders whose four dates differ.
+
+    Each filterWithDate value therefore selects another set.
+    """
     store = sandbox.store
     items = [{"product": "REF-600", "quantity": 1}]
     first = store.create_order(
@@ -54,7 +57,8 @@ def test_bounds_are_inclusive(api, orders):
 
 
 def test_default_field_is_date_created(api, orders):
-    # mobileDateCreated of the second order (10:00 local) is in this window, its dateCreated (13:00 local) is not.
+    # mobileDateCreated of the second order (10:00 local) is in this window, its
+    # dateCreated (13:00 local) is not.
     window = {"start": "05/03/2024 09:30:00", "end": "05/03/2024 10:30:00"}
     assert _ids(api, **window) == []
     assert _ids(api, filterWithDate="mobileDateCreated", **window) == [orders["second"]]

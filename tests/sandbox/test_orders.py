@@ -1,4 +1,4 @@
-"""Sales orders: totals, edits, deletions, externalId, creation over the API and filters."""
+"""Sales orders: totals, edits, deletions, externalId, API creation and filters."""
 
 import datetime as dt
 
