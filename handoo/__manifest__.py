@@ -14,6 +14,7 @@
         "data/ir_cron_data.xml",
         "views/handoo_sync_run_views.xml",
         "views/handoo_sync_failure_views.xml",
+        "views/handoo_sync_cursor_views.xml",
         "views/handoo_zone_views.xml",
         "views/handoo_product_family_views.xml",
         "views/handoo_seller_views.xml",

@@ -4,7 +4,13 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
-from ..handy_api import HandyClient, HandyError, HandyNotFoundError, contract
+from ..handy_api import (
+    HandyClient,
+    HandyError,
+    HandyNotFoundError,
+    contract,
+    parse_datetime,
+)
 from .order_importer import OrderImporter
 
 _logger = logging.getLogger(__name__)
@@ -146,13 +152,20 @@ class HandooSync(models.AbstractModel):
                     records += client.fetch_all(model._handoo_resource, params)
                 stats["fetched"] = len(records)
                 records = model._handoo_changed(company, records, stats)
+                waiting = self._handoo_waiting_keys(
+                    company, [f"{kind}:{data['id']}" for data in records]
+                )
+                records = [
+                    data for data in records if f"{kind}:{data['id']}" not in waiting
+                ]
                 remaining = len(records)
                 for batch in _batches(records, CATALOG_BATCH):
                     model._handoo_import(company, batch, stats, run)
                     remaining -= len(batch)
                     run._handoo_add(stats, client.request_count)
                     client.request_count = 0
-                    if not self._handoo_commit(len(batch), remaining=remaining):
+                    time_left = self._handoo_commit(len(batch), remaining=remaining)
+                    if remaining and not time_left:
                         run._handoo_finish(
                             self.env._("Time is up; the next call goes on.")
                         )
@@ -223,19 +236,12 @@ class HandooSync(models.AbstractModel):
     @api.model
     def _handoo_without_pending_retry(self, company, records):
         """Drop the records whose last export failed and whose retry is not due."""
-        if not records:
-            return records
-        keys = {f"export:{record._name}:{record.id}": record.id for record in records}
-        waiting = self.env["handoo.sync.failure"].search(
-            [
-                ("company_id", "=", company.id),
-                ("key", "in", list(keys)),
-                ("state", "=", "to_retry"),
-                ("next_retry", ">", fields.Datetime.now()),
-            ]
+        waiting = self._handoo_waiting_keys(
+            company, [f"export:{record._name}:{record.id}" for record in records]
         )
-        skipped = {keys[failure.key] for failure in waiting}
-        return records.filtered(lambda record: record.id not in skipped)
+        return records.filtered(
+            lambda record: f"export:{record._name}:{record.id}" not in waiting
+        )
 
     # ------------------------------------------------------------------
     # Orders
@@ -268,13 +274,13 @@ class HandooSync(models.AbstractModel):
                 while window_start < end:
                     window_end = min(window_start + MAX_ORDER_WINDOW, end)
                     if not self._handoo_pull_order_window(
-                        company, client, run, stats, window_start, window_end
+                        company, client, run, stats, window_start, window_end, cursor
                     ):
                         run._handoo_finish(
                             self.env._("Time is up; the next call goes on.")
                         )
                         return False
-                    cursor.last_end = window_end
+                    cursor.write({"last_end": window_end, "resume_from": False})
                     window_start = window_end
                 run._handoo_add(stats, client.request_count)
                 _logger.info(
@@ -296,13 +302,21 @@ class HandooSync(models.AbstractModel):
         return True
 
     @api.model
-    def _handoo_pull_order_window(self, company, client, run, stats, start, end):
-        """Import the orders of one window; return ``False`` when time ran out."""
+    def _handoo_pull_order_window(
+        self, company, client, run, stats, start, end, cursor
+    ):
+        """Import the orders of one window; return ``False`` when time ran out.
+
+        Live orders are applied oldest first, and the cursor remembers how far
+        they got, so a call that runs out of time is followed by one that reads
+        only the rest of the window.
+        """
         resource = contract.SALES_ORDERS
+        live_start = max(start, cursor.resume_from) if cursor.resume_from else start
         live = client.fetch_all(
             resource,
             dict(
-                client.window(start, end, contract.FILTER_DATE_CREATED),
+                client.window(live_start, end, contract.FILTER_DATE_CREATED),
                 deleted="false",
                 salesType="PRESALE",
             ),
@@ -326,6 +340,13 @@ class HandooSync(models.AbstractModel):
         for batch in _batches(payloads, ORDER_BATCH):
             importer.import_batch(batch)
             remaining -= len(batch)
+            created = [
+                order.get("dateCreated") for order in batch if not order.get("deleted")
+            ]
+            if created:
+                # Orders received in the same second as the last one are read
+                # again next time, and found already imported.
+                cursor.resume_from = parse_datetime(max(created))
             run._handoo_add(stats, client.request_count)
             client.request_count = 0
             _logger.info(
@@ -338,7 +359,7 @@ class HandooSync(models.AbstractModel):
             time_left = self._handoo_commit(len(batch), remaining=remaining)
             self._handoo_send_references(company, client, run)
             self._handoo_commit(0, remaining=remaining)
-            if not time_left:
+            if remaining and not time_left:
                 return False
         return True
 
@@ -360,14 +381,32 @@ class HandooSync(models.AbstractModel):
                 ["handoo_id", "handoo_status"],
             )
             known.update((row["handoo_id"], row["handoo_status"]) for row in rows)
+        waiting = self._handoo_waiting_keys(company, [f"order:{key}" for key in ids])
         todo = []
         for payload in payloads:
             key = str(payload["id"])
             if key in known and known[key] == (payload.get("operativeStatus") or False):
                 stats["unchanged"] += 1
-            else:
+            elif f"order:{key}" not in waiting:
+                # An order whose retry is not due yet waits for the retry job.
                 todo.append(payload)
         return todo
+
+    @api.model
+    def _handoo_waiting_keys(self, company, keys):
+        """Return the keys among ``keys`` whose last sync failed, retry not yet due."""
+        if not keys:
+            return set()
+        failures = self.env["handoo.sync.failure"].search_read(
+            [
+                ("company_id", "=", company.id),
+                ("key", "in", keys),
+                ("state", "=", "to_retry"),
+                ("next_retry", ">", fields.Datetime.now()),
+            ],
+            ["key"],
+        )
+        return {failure["key"] for failure in failures}
 
     @api.model
     def _handoo_send_references(self, company, client, run=None, limit=None):

@@ -33,6 +33,11 @@ class HandooSyncCursor(models.Model):
         "read older records again; empty reads everything Handy has.",
     )
 
+    resume_from = fields.Datetime(
+        help="Within the window being read, the records up to this time are "
+        "done; a job that ran out of time goes on from here.",
+    )
+
     _company_job_unique = models.UniqueIndex(
         "(company_id, job)", "A company has one cursor per job."
     )

@@ -218,8 +218,7 @@ class HandooSyncFailure(models.Model):
     def _handoo_retry(self):
         """Retry these failures, grouped by company; return those resolved."""
         resolved = self.browse()
-        for company in self.company_id:
-            failures = self.filtered(lambda failure: failure.company_id == company)
+        for company, failures in self.grouped("company_id").items():
             resolved |= self.env["handoo.sync"]._handoo_retry_failures(
                 company, failures
             )

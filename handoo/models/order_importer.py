@@ -5,6 +5,7 @@ from collections import Counter
 
 from odoo import fields
 from odoo.exceptions import UserError
+from odoo.tools import float_compare, float_round
 
 from ..handy_api import HandyNotFoundError, parse_datetime
 from .handoo_binding_mixin import payload_to_text
@@ -38,6 +39,7 @@ class OrderImporter:
         self.products = {}
         self.sellers = {}
         self.tax_cache = {}
+        self.qty_digits = env["decimal.precision"].precision_get("Product Unit")
 
     # ------------------------------------------------------------------
     # Batch
@@ -46,38 +48,104 @@ class OrderImporter:
     def import_batch(self, payloads):
         """Import a batch of orders; return ``{failure key: sale order}``.
 
-        An order that cannot be imported is parked as a sync failure with its
-        reason and data, and the batch goes on.
+        Each order is checked and mapped in a savepoint of its own. The new
+        quotations are then created together, and their stock reserved
+        together; when a bulk step fails, it is done again order by order, so
+        that only the orders at fault are parked. A parked order keeps its
+        reason and data in the sync failures, and the batch goes on.
         """
-        failures = self.env["handoo.sync.failure"]
         self._prefetch(payloads)
         existing = self.orders._handoo_find(self.company, self._all_ids(payloads))
         done = {}
+        pending = []
         for payload in payloads:
-            key = f"order:{payload['id']}"
             try:
                 with self.env.cr.savepoint():
-                    order = self.import_order(payload, existing)
+                    result = self.import_order(payload, existing)
             except Exception as error:  # noqa: BLE001 - one bad order never stops the batch
-                _logger.warning(
-                    "Handy order %s could not be imported: %s", payload.get("id"), error
-                )
-                self.stats["failed"] += 1
-                failures._handoo_record(
-                    self.company,
-                    kind="order",
-                    key=key,
-                    reference=str(payload.get("id")),
-                    reason=failures._handoo_reason(error),
-                    payload=payload,
-                    run=self.run,
-                )
+                self._park(payload, error)
                 continue
-            if order:
-                done[key] = order
-                existing[str(payload["id"])] = order
-        failures._handoo_resolve(self.company, done)
+            if isinstance(result, _NewQuotation):
+                pending.append(result)
+            elif result:
+                done[f"order:{payload['id']}"] = result
+        created = self._create_quotations(pending)
+        for new, order in created:
+            if new.previous and new.previous.state != "cancel":
+                self._replace(new.previous, order)
+            else:
+                self.stats["created"] += 1
+            done[f"order:{new.payload['id']}"] = order
+        self._reserve(created)
+        self.env["handoo.sync.failure"]._handoo_resolve(self.company, done)
         return done
+
+    def _park(self, payload, error):
+        """Record an order that could not be imported, with its reason and data."""
+        failures = self.env["handoo.sync.failure"]
+        _logger.warning(
+            "Handy order %s could not be imported: %s", payload.get("id"), error
+        )
+        self.stats["failed"] += 1
+        failures._handoo_record(
+            self.company,
+            kind="order",
+            key=f"order:{payload['id']}",
+            reference=str(payload.get("id")),
+            reason=failures._handoo_reason(error),
+            payload=payload,
+            run=self.run,
+        )
+
+    def _create_quotations(self, pending):
+        """Create the quotations of ``pending``; return ``[(new, sale order)]``."""
+        if not pending:
+            return []
+        try:
+            with self.env.cr.savepoint():
+                orders = self.orders.create([new.vals for new in pending])
+            return list(zip(pending, orders, strict=True))
+        except Exception:  # noqa: BLE001 - redone one by one below to find the culprit
+            _logger.info(
+                "Creating %s quotations at once failed; one by one", len(pending)
+            )
+        created = []
+        for new in pending:
+            try:
+                with self.env.cr.savepoint():
+                    created.append((new, self.orders.create(new.vals)))
+            except Exception as error:  # noqa: BLE001 - one bad order never stops the batch
+                self._park(new.payload, error)
+        return created
+
+    def _reserve(self, created):
+        """Reserve the stock of new quotations, all at once when possible."""
+        orders = self.orders.browse([order.id for _new, order in created])
+        if not orders:
+            return
+        try:
+            with self.env.cr.savepoint():
+                orders._handoo_reserve()
+            return
+        except Exception:  # noqa: BLE001 - redone one by one below to find the culprit
+            _logger.info(
+                "Reserving %s quotations at once failed; one by one", len(orders)
+            )
+        for _new, order in created:
+            try:
+                with self.env.cr.savepoint():
+                    order._handoo_reserve()
+            except Exception as error:  # noqa: BLE001 - the quotation stays, unreserved
+                _logger.warning(
+                    "Stock for %s could not be reserved: %s", order.name, error
+                )
+                order.message_post(
+                    body=self.env._(
+                        "The stock of this quotation could not be reserved: "
+                        "%(reason)s. Use Reserve Stock once the cause is fixed.",
+                        reason=error,
+                    )
+                )
 
     def _all_ids(self, payloads):
         """Return the ids of the orders and of every version they were edited from."""
@@ -115,10 +183,14 @@ class OrderImporter:
     # ------------------------------------------------------------------
 
     def import_order(self, payload, existing):
-        """Apply one Handy order: create, replace, cancel or leave its quotation.
+        """Apply one Handy order, except the creation of a new quotation.
+
+        A deletion or a change of Handy status is applied at once. For an order
+        new to Odoo, the quotation's values are checked and returned, to be
+        created with the rest of the batch.
 
         :param existing: ``{handy id: sale order}`` of the orders already imported
-        :return: the sale order the payload maps to, if any
+        :return: the sale order the payload maps to, a ``_NewQuotation``, or None
         """
         order = existing.get(str(payload["id"]))
         if payload.get("deleted"):
@@ -141,13 +213,7 @@ class OrderImporter:
                     order=previous.name,
                 )
             )
-        order = self.orders.create(self._order_vals(payload))
-        if previous and previous.state != "cancel":
-            self._replace(previous, order)
-        else:
-            self.stats["created"] += 1
-        order._handoo_reserve()
-        return order
+        return _NewQuotation(payload, self._order_vals(payload), previous)
 
     def _previous_version(self, payload, existing):
         """Return the quotation of the newest earlier version of an edited order."""
@@ -281,6 +347,22 @@ class OrderImporter:
                     quantity=quantity,
                 )
             )
+        if float_compare(
+            float_round(quantity, precision_digits=self.qty_digits),
+            quantity,
+            precision_digits=6,
+        ):
+            raise UserError(
+                self.env._(
+                    "Handy order %(id)s sells %(quantity)s of %(product)s, which needs "
+                    "more decimals than Odoo keeps for quantities (%(digits)s). Raise "
+                    "the 'Product Unit' decimal accuracy, then retry.",
+                    id=order_id,
+                    quantity=quantity,
+                    product=product.display_name,
+                    digits=self.qty_digits,
+                )
+            )
         price_unit, discount = self._price_and_discount(item, quantity)
         taxes = self.env["account.tax"]._handoo_sale_taxes(
             self.company, [item.get("tax"), item.get("taxOptional")], self.tax_cache
@@ -394,6 +476,17 @@ class OrderImporter:
                 self.company, user
             )
         return self.sellers[key]
+
+
+class _NewQuotation:
+    """A Handy order checked and mapped, whose quotation is yet to be created."""
+
+    __slots__ = ("payload", "previous", "vals")
+
+    def __init__(self, payload, vals, previous):
+        self.payload = payload
+        self.vals = vals
+        self.previous = previous
 
 
 def _versions(payload):

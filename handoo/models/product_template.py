@@ -216,9 +216,12 @@ class ProductTemplate(models.Model):
                     family=family.name,
                 )
             )
+        tax, tax_optional = self._handoo_tax_payload()
         return {
             "code": code,
             "description": self.name,
+            "tax": tax,
+            "taxOptional": tax_optional,
             "barcode": self.barcode or None,
             "price": self.with_company(
                 self.handoo_company_id or self.env.company
@@ -228,6 +231,27 @@ class ProductTemplate(models.Model):
             "satUnitCode": self.handoo_sat_unit_code or "",
             "enabled": bool(self.active and self.sale_ok),
         }
+
+    def _handoo_tax_payload(self):
+        """Return Handy's ``tax`` and ``taxOptional`` for the product's sale taxes.
+
+        Handy knows two taxes per product: IVA, and an optional one such as
+        IEPS. A tax whose name mentions IEPS is sent as the optional one.
+        """
+        company = self.handoo_company_id or self.env.company
+        taxes = self.taxes_id.filtered(
+            lambda tax: tax.company_id == company and tax.amount_type == "percent"
+        )
+        optional = taxes.filtered(lambda tax: "IEPS" in (tax.name or "").upper())[:1]
+        main = (taxes - optional)[:1]
+
+        def as_handy(tax, default_name):
+            if not tax:
+                return None
+            name = "IEPS" if tax == optional else default_name
+            return {"name": name, "amount": tax.amount}
+
+        return as_handy(main, "IVA"), as_handy(optional, "IEPS")
 
     def _handoo_vals_after_send(self, data):
         return {

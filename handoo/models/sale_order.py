@@ -160,11 +160,13 @@ class SaleOrder(models.Model):
         Handy reservation operation type. Confirming it reserves the goods, and
         its outgoing demand shows in the forecast like any delivery.
         """
-        pickings = self.env["stock.picking"]
         customer_location = self.env.ref("stock.stock_location_customers")
-        for order in self:
-            if order.handoo_reservation_id.state not in (False, "cancel"):
-                continue
+        orders = self.filtered(
+            lambda order: order.handoo_reservation_id.state in (False, "cancel")
+        )
+        vals_list = []
+        reserved_orders = self.browse()
+        for order in orders:
             picking_type = order.warehouse_id._handoo_reservation_type()
             source = picking_type.default_location_src_id
             moves = [
@@ -185,7 +187,7 @@ class SaleOrder(models.Model):
             ]
             if not moves:
                 continue
-            picking = pickings.create(
+            vals_list.append(
                 {
                     "picking_type_id": picking_type.id,
                     "partner_id": order.partner_shipping_id.id,
@@ -198,8 +200,14 @@ class SaleOrder(models.Model):
                     "move_ids": moves,
                 }
             )
+            reserved_orders |= order
+        pickings = (
+            self.env["stock.picking"]
+            .with_context(tracking_disable=True, mail_create_nolog=True)
+            .create(vals_list)
+        )
+        for order, picking in zip(reserved_orders, pickings, strict=True):
             order.handoo_reservation_id = picking
-            pickings |= picking
         # The reservation operation type reserves at confirmation.
         pickings.action_confirm()
         return pickings

@@ -32,6 +32,8 @@ class HandooCase(TransactionCase):
                 "handoo_api_token": SANDBOX_TOKEN,
                 "handoo_sync_enabled": True,
                 "handoo_warehouse_id": cls.warehouse.id,
+                # Handy rounds taxes per line; see the Tax Rounding setting.
+                "tax_calculation_rounding_method": "round_per_line",
             }
         )
         cls.stock_location = cls.warehouse.lot_stock_id

@@ -109,8 +109,72 @@ class TestOrderSync(HandooCase):
             )
             self.assertFalse(
                 currency.compare_amounts(line.price_total, item["total"]),
-                f"line {item['product']['code']}: {line.price_total} != {item['total']}",
+                f"{item['product']['code']}: {line.price_total} != {item['total']}",
             )
+
+    def add_mixed_tax_products(self):
+        family = self.catalog["family"]["id"]
+        return [
+            self.store.add_product(
+                "ABA-0", "Frijol negro 1 kg", 614.93, family, tax_rate=0
+            ),
+            self.store.add_product(
+                "BOT-8", "Papas 45 g", 21.97, family, tax_rate=16, tax_optional_rate=8
+            ),
+            self.store.add_product("BEB-16", "Refresco 600 ml", 35.82, family),
+        ]
+
+    def mixed_tax_order(self):
+        return self.create_order(
+            items=[
+                {"product": "ABA-0", "quantity": 1},
+                {"product": "BOT-8", "quantity": 18},
+                {"product": "BEB-16", "quantity": 11},
+            ]
+        )
+
+    def test_mixed_taxes_match_per_line(self):
+        self.add_mixed_tax_products()
+        handy_order = self.mixed_tax_order()
+        self.sync_orders()
+
+        order = self.order_of(handy_order)
+        self.assertEqual(order.amount_total, handy_order["totalSales"])
+        self.assertEqual(order.amount_tax, handy_order["totalTax"])
+        self.assertFalse(order.handoo_total_mismatch)
+        snacks = order.order_line.filtered(
+            lambda line: line.product_id.default_code == "BOT-8"
+        )
+        self.assertEqual(sorted(snacks.tax_ids.mapped("amount")), [8.0, 16.0])
+
+    def test_round_globally_difference_flagged(self):
+        # Odoo rounds each tax over the whole order with Round Globally; Handy
+        # rounds per line, so this order's total differs by a cent, and shows it.
+        self.company.tax_calculation_rounding_method = "round_globally"
+        self.add_mixed_tax_products()
+        handy_order = self.mixed_tax_order()
+        self.sync_orders()
+
+        order = self.order_of(handy_order)
+        self.assertNotEqual(order.amount_total, handy_order["totalSales"])
+        self.assertAlmostEqual(
+            order.amount_total, handy_order["totalSales"], delta=0.011
+        )
+        self.assertTrue(order.handoo_total_mismatch)
+        self.assertEqual(order.handoo_total, handy_order["totalSales"])
+
+    def test_quantity_beyond_odoo_precision_parked(self):
+        handy_order = self.create_order(
+            items=[{"product": self.products[0]["code"], "quantity": 0.625}]
+        )
+        self.sync_orders()
+
+        self.assertFalse(self.order_of(handy_order))
+        failure = self.env["handoo.sync.failure"].search(
+            [("key", "=", f"order:{handy_order['id']}")]
+        )
+        self.assertIn("0.625", failure.reason)
+        self.assertIn("decimal accuracy", failure.reason)
 
     def test_discount_and_reward_lines(self):
         handy_order = self.create_order(
