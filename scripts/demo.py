@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Load a day of Handy pre-sale orders into a fresh Odoo 19 database.
+
+Starts the Handy sandbox with demo data, creates the database (a company in
+Mexico), installs handoo, points it at the sandbox, runs the sync jobs, and
+prints what the sandbox holds against what Odoo now holds. The database and
+the sandbox's state stay for ``make serve``.
+"""
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+from odoo_env import REPO, addons_path, check_odoo
+
+STATE_DIR = REPO / ".demo"
+TOKEN = "demo-token"
+
+
+def start_sandbox(port, args):
+    """Start the sandbox as a process of its own and wait until it answers."""
+    STATE_DIR.mkdir(exist_ok=True)
+    state = STATE_DIR / "sandbox.json"
+    if state.exists():
+        state.unlink()
+    log = open(STATE_DIR / "sandbox.log", "w", encoding="utf-8")  # noqa: SIM115
+    command = [
+        sys.executable,
+        "-m",
+        "handy_sandbox",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--token",
+        TOKEN,
+        "--seed",
+        str(args.seed),
+        "--customers",
+        str(args.customers),
+        "--products",
+        str(args.products),
+        "--orders",
+        str(args.orders),
+        "--state-file",
+        str(state),
+    ]
+    process = subprocess.Popen(
+        command, cwd=REPO / "handoo", stdout=log, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}/_sandbox/stats"
+    for _attempt in range(100):
+        if process.poll() is not None:
+            sys.exit(
+                f"The Handy sandbox stopped at start; see {STATE_DIR / 'sandbox.log'} "
+                f"(is port {port} taken?)."
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                json.load(answer)
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.terminate()
+    sys.exit(f"The Handy sandbox did not answer on port {port}.")
+
+
+def odoo(args, log_name, stdin=None, env=None):
+    """Run Odoo with ``args``; exit with its log's tail when it fails."""
+    log_path = STATE_DIR / log_name
+    with open(log_path, "w", encoding="utf-8") as log:
+        process = subprocess.run(
+            [sys.executable, "-m", "odoo", *args],
+            input=stdin,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            cwd=REPO,
+            env=env,
+            check=False,
+        )
+    if process.returncode:
+        tail = "\n".join(log_path.read_text(encoding="utf-8").splitlines()[-30:])
+        sys.exit(f"Odoo failed ({' '.join(args[:3])}...):\n{tail}")
+    return process.stdout
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", default="handoo_demo")
+    parser.add_argument("--sandbox-port", type=int, default=8765)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--customers", type=int, default=60)
+    parser.add_argument("--products", type=int, default=120)
+    parser.add_argument("--orders", type=int, default=320)
+    args = parser.parse_args()
+    check_odoo()
+
+    sandbox = start_sandbox(args.sandbox_port, args)
+    try:
+        paths = f"--addons-path={addons_path()}"
+        print(f"Handy sandbox: http://127.0.0.1:{args.sandbox_port} (seed {args.seed})")
+        print(f"Creating the database {args.db} (a company in Mexico)...", flush=True)
+        odoo(["db", paths, "init", args.db, "--country", "MX", "--force"], "init.log")
+        print("Installing handoo...", flush=True)
+        odoo(
+            [paths, "-d", args.db, "-i", "handoo", "--stop-after-init", "--no-http"],
+            "install.log",
+        )
+        print("Syncing with Handy (catalogs, stock, orders)...", flush=True)
+        env = dict(
+            os.environ,
+            HANDOO_DEMO_URL=f"http://127.0.0.1:{args.sandbox_port}",
+            HANDOO_DEMO_TOKEN=TOKEN,
+        )
+        script = (REPO / "scripts" / "demo_sync.py").read_text(encoding="utf-8")
+        output = odoo(
+            [paths, "shell", "-d", args.db, "--no-http", "--log-level=info"],
+            "sync.log",
+            stdin=script,
+            env=env,
+        )
+        print(output, end="")
+    finally:
+        sandbox.send_signal(signal.SIGINT)
+        sandbox.wait(timeout=30)
+    print(
+        f"\nThe database {args.db} stays. Browse it with `make serve`, then open "
+        "http://127.0.0.1:8069 (login admin, password admin)."
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,268 @@
+# Runs inside `odoo shell` for `make demo`: `env` is the shell's environment.
+# Connects the company to the Handy sandbox, runs the Handy jobs as the cron
+# runner would, and prints what the sandbox holds against what Odoo holds.
+# ruff: noqa: F821
+import json
+import os
+import urllib.request
+
+SANDBOX = os.environ["HANDOO_DEMO_URL"]
+TOKEN = os.environ["HANDOO_DEMO_TOKEN"]
+
+
+def handy_get(path, **params):
+    query = "&".join(f"{key}={value}" for key, value in params.items())
+    request = urllib.request.Request(
+        f"{SANDBOX}/api/v2{path}?{query}", headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.load(answer)
+
+
+def handy_count(path, **params):
+    return handy_get(path, max=1, **params)["pagination"]["totalCount"]
+
+
+def handy_control(path, body=None):
+    request = urllib.request.Request(
+        f"{SANDBOX}/_sandbox{path}",
+        data=json.dumps(body or {}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.load(answer)
+
+
+def run_job(xmlid):
+    env.ref(f"handoo.{xmlid}").method_direct_trigger()
+    # The job ran in a transaction of its own: end this one to see its work.
+    env.cr.commit()
+    env.invalidate_all()
+
+
+def row(label, handy, odoo, note=""):
+    mark = "" if handy is None else ("ok" if handy == odoo else "DIFFERENT")
+    handy_text = "-" if handy is None else str(handy)
+    print(f"  {label:<34} {handy_text:>8} {odoo!s:>8}  {mark} {note}".rstrip())
+
+
+company = env.company
+warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
+company.write(
+    {
+        "handoo_api_url": f"{SANDBOX}/api/v2",
+        "handoo_web_url": SANDBOX,
+        "handoo_api_token": TOKEN,
+        "handoo_sync_enabled": True,
+        "handoo_warehouse_id": warehouse.id,
+        # Handy rounds taxes per line (Settings > Handy > Tax Rounding).
+        "tax_calculation_rounding_method": "round_per_line",
+    }
+)
+# Some products sell by weight, to the gram.
+env.ref("uom.decimal_product_uom").digits = 3
+env.cr.commit()
+
+# Catalogs first, so that orders find their customers and products.
+for kind in ("zones", "families", "customers", "products"):
+    run_job(f"ir_cron_handoo_sync_from_{kind}")
+
+# Odoo is master of stock: count the warehouse once, as a distributor would
+# before going live. Handy's own figures stand in for that count.
+products = env["product.template"].search(
+    [("handoo_company_id", "=", company.id), ("is_storable", "=", True)]
+)
+quants = env["stock.quant"]
+for template in products:
+    if template.handoo_quantity > 0:
+        quants |= quants.with_context(inventory_mode=True).create(
+            {
+                "product_id": template.product_variant_id.id,
+                "location_id": warehouse.lot_stock_id.id,
+                "inventory_quantity": template.handoo_quantity,
+            }
+        )
+quants.action_apply_inventory()
+env.cr.commit()
+
+run_job("ir_cron_handoo_sync_from_orders")
+
+# Later in the day, sellers edit some imported orders and cancel others in Handy.
+imported = env["sale.order"].search(
+    [("handoo_company_id", "=", company.id), ("state", "=", "draft")], order="id"
+)
+edited_later = imported[:5]
+deleted_later = imported[5:8]
+for order in edited_later:
+    items = [
+        {"product": line.product_id.default_code, "quantity": line.product_uom_qty + 1}
+        for line in order.order_line
+        if not line.handoo_is_reward
+    ]
+    handy_control(f"/orders/{order.handoo_id}/edit", {"items": items})
+for order in deleted_later:
+    handy_control(f"/orders/{order.handoo_id}/delete")
+run_job("ir_cron_handoo_sync_from_orders")
+
+# Odoo to Handy: a zone, a family, a customer and a product made in Odoo.
+zone = env["handoo.zone"].create({"name": "Oriente (desde Odoo)", "color": "#2e7d32"})
+family = env["handoo.product.family"].create({"name": "Temporada (desde Odoo)"})
+env.cr.commit()
+run_job("ir_cron_handoo_sync_to_zones")
+run_job("ir_cron_handoo_sync_to_families")
+partner = env["res.partner"].create(
+    {
+        "name": "Cremería Odoo",
+        "ref": "ODOO-0001",
+        "street": "Calle Hidalgo 12",
+        "city": "Zapopan",
+        "handoo_zone_id": zone.id,
+        "handoo_sync_enabled": True,
+        "is_company": True,
+    }
+)
+template = env["product.template"].create(
+    {
+        "name": "Rosca de Reyes 1 kg",
+        "default_code": "ODOO-ROSCA-1",
+        "list_price": 189.0,
+        "is_storable": True,
+        "handoo_family_id": family.id,
+        "handoo_sync_enabled": True,
+    }
+)
+env.cr.commit()
+run_job("ir_cron_handoo_sync_to_customers")
+run_job("ir_cron_handoo_sync_to_products")
+
+# ----------------------------------------------------------------------
+# Summary
+# ----------------------------------------------------------------------
+Order = env["sale.order"]
+handoo_orders = [("handoo_company_id", "=", company.id)]
+stats = json.load(urllib.request.urlopen(f"{SANDBOX}/_sandbox/stats", timeout=30))
+records = stats["records"]
+
+print()
+print(f"  {'':<34} {'Handy':>8} {'Odoo':>8}")
+row(
+    "zones",
+    records["zones"],
+    env["handoo.zone"].with_context(active_test=False).search_count([]),
+)
+row(
+    "product families",
+    records["productFamilies"],
+    env["handoo.product.family"].with_context(active_test=False).search_count([]),
+)
+odoo_customers = env["res.partner"].with_context(active_test=False)
+row(
+    "customers",
+    records["customers"],
+    odoo_customers.search_count([("handoo_company_id", "=", company.id)]),
+)
+row(
+    "  of which disabled / archived",
+    records["disabledCustomers"],
+    odoo_customers.search_count(
+        [("handoo_company_id", "=", company.id), ("active", "=", False)]
+    ),
+)
+odoo_products = env["product.template"].with_context(active_test=False)
+row(
+    "products",
+    records["products"],
+    odoo_products.search_count([("handoo_company_id", "=", company.id)]),
+)
+row(
+    "  of which disabled / archived",
+    records["disabledProducts"],
+    odoo_products.search_count(
+        [("handoo_company_id", "=", company.id), ("active", "=", False)]
+    ),
+)
+failures = env["handoo.sync.failure"].search(
+    [("company_id", "=", company.id), ("state", "=", "to_retry")]
+)
+failed_orders = len(failures.filtered(lambda failure: failure.kind == "order"))
+live = handy_count("/salesOrder", salesType="PRESALE", deleted="false")
+deleted = handy_count("/salesOrder", salesType="PRESALE", deleted="true")
+quotations = Order.search_count(handoo_orders + [("state", "in", ("draft", "sent"))])
+row(
+    "pre-sale orders / quotations",
+    live - failed_orders,
+    quotations,
+    f"({live} in Handy, {failed_orders} could not be imported)",
+)
+row(
+    "edited after import / replaced",
+    len(edited_later),
+    Order.search_count(handoo_orders + [("handoo_replacement_id", "!=", False)]),
+)
+row(
+    "deleted after import / cancelled",
+    len(deleted_later),
+    Order.search_count(
+        handoo_orders
+        + [("state", "=", "cancel"), ("handoo_replacement_id", "=", False)]
+    ),
+)
+print(
+    f"  ({records['editedSalesOrders']} edits and {deleted} deletions in Handy in all;"
+    " those made before the first import never became quotations)"
+)
+row(
+    "Odoo ids written back (externalId)",
+    live - failed_orders,
+    Order.search_count(
+        handoo_orders
+        + [("state", "!=", "cancel"), ("handoo_reference_pending", "=", False)]
+    ),
+)
+mismatched = Order.search_count(handoo_orders + [("handoo_total_mismatch", "=", True)])
+print(f"  orders whose total differs from Handy's: {mismatched}")
+
+reservations = Order.search(handoo_orders + [("state", "in", ("draft", "sent"))])
+by_state = {}
+for order in reservations:
+    by_state[order.handoo_reservation_state] = (
+        by_state.get(order.handoo_reservation_state, 0) + 1
+    )
+demand = sum(reservations.mapped("handoo_demand_qty"))
+reserved = sum(reservations.mapped("handoo_reserved_qty"))
+print()
+print(f"Stock reserved for quotations: {reserved:,.1f} of {demand:,.1f} units")
+for state, label in (
+    ("reserved", "fully reserved"),
+    ("partial", "partially reserved (stock short)"),
+    ("waiting", "waiting for stock"),
+):
+    print(f"  {by_state.get(state, 0):>4} quotations {label}")
+
+print()
+print("Sent from Odoo to Handy:")
+for record, label in (
+    (zone, "zone"),
+    (family, "family"),
+    (partner, "customer"),
+    (template, "product"),
+):
+    status = f"Handy id {record.handoo_id}" if record.handoo_id else "NOT SENT"
+    print(f"  {label:<9} {record.display_name}: {status}")
+
+print()
+print(f"Failures waiting for a retry: {len(failures)}")
+for failure in failures:
+    print(f"  {failure.kind} {failure.reference}: {failure.reason}")
+
+runs = env["handoo.sync.run"].search([("company_id", "=", company.id)], order="id")
+print()
+print("Job runs (Handy > Sync Log):")
+for run in runs:
+    print(
+        f"  {dict(run._fields['job'].selection)[run.job]:<30} {run.state:<8} "
+        f"read {run.fetched:>4}  created {run.created:>4}  updated {run.updated:>3}  "
+        f"failed {run.failed:>2}  {run.duration:5.1f} s  {run.http_requests} calls"
+    )
+env.cr.commit()
