@@ -19,6 +19,7 @@ LIST_KEYS = {
     "product": "products",
     "priceList": "priceLists",
     "salesOrder": "salesOrders",
+    "route": "routes",
 }
 
 
@@ -44,6 +45,9 @@ def _list_handler(resource):
             offset=list_request.offset,
             limit=list_request.size,
         )
+        if resource == "route" and not list_request.include_sales_orders:
+            for record in records:
+                del record["salesOrders"]
         body = {
             "pagination": pagination(
                 request.base_url,
@@ -153,10 +157,39 @@ def update_order(store, request, params):
     )
 
 
+def _route_id(params):
+    return _numeric_id(params["id"], "No existe una ruta con id {key}.")
+
+
+def _user_id(params):
+    return _numeric_id(params["userId"], "No existe un usuario con id {key}.")
+
+
+def get_route(store, request, params):
+    return json_response(200, store.get_route(_route_id(params)))
+
+
+def delete_route(store, request, params):
+    """Delete a route not accepted yet; 200 with the route as it was."""
+    return json_response(200, store.delete_route(_route_id(params)))
+
+
+def create_route(store, request, params):
+    return json_response(
+        201, store.create_route_from_body(_user_id(params), request.json_object())
+    )
+
+
+def get_current_route(store, request, params):
+    return json_response(200, store.current_route(_user_id(params)))
+
+
 ROUTER = Router(
     (
         ("GET", "/user", _list_handler("user")),
         ("GET", "/user/{id}", get_user),
+        ("POST", "/user/{userId}/route", create_route),
+        ("GET", "/user/{userId}/route/current", get_current_route),
         ("GET", "/company", get_company),
         ("GET", "/zone", _list_handler("zone")),
         ("POST", "/zone", _create_handler("zone")),
@@ -180,5 +213,8 @@ ROUTER = Router(
         ("GET", "/salesOrder/external/{externalId}", get_order_by_external_id),
         ("GET", "/salesOrder/{id}", get_order),
         ("PUT", "/salesOrder/{id}", update_order),
+        ("GET", "/route", _list_handler("route")),
+        ("GET", "/route/{id}", get_route),
+        ("DELETE", "/route/{id}", delete_route),
     )
 )

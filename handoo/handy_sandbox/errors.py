@@ -8,6 +8,7 @@ OBJECT_CUSTOMER = "com.locus.customer.Customer"
 OBJECT_PRODUCT = "com.locus.product.Product"
 OBJECT_ORDER = "com.locus.salesorder.SalesOrder"
 OBJECT_ORDER_ITEM = "com.locus.salesorder.SalesOrderItem"
+OBJECT_ROUTE = "com.locus.route.Route"
 OBJECT_QUERY = "com.locus.api.ListParameters"
 OBJECT_SANDBOX = "handy_sandbox.control"
 

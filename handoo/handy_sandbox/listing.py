@@ -21,6 +21,7 @@ MAX_PAGE_SIZE = 100
 DEFAULT_DATE_FIELD = "dateCreated"
 DATE_FIELDS = {
     "salesOrder": ("mobileDateCreated", "dateCreated", "dateDeleted", "lastUpdated"),
+    "route": ("dateCreated", "lastUpdated", "dateClosed"),
 }
 GENERIC_DATE_FIELDS = ("dateCreated", "lastUpdated")
 ORDER_FLAGS = ("exported", "billable", "billed")
@@ -39,6 +40,8 @@ class ListRequest:
     end: object = None
     filters: dict = field(default_factory=dict)
     text_filters: dict = field(default_factory=dict)
+    # Routes only: whether each route keeps its ``salesOrders`` list.
+    include_sales_orders: bool = False
 
     @property
     def offset(self):
@@ -92,6 +95,8 @@ def parse_list_request(resource, params):
     _parse_date_window(request, resource, params, errors)
     if resource == "salesOrder":
         _parse_order_filters(request, params, errors)
+    elif resource == "route":
+        _parse_route_filters(request, params, errors)
     else:
         request.filters["enabled"] = _boolean(params, "enabled", True, errors)
     if resource == "user":
@@ -175,6 +180,14 @@ def _parse_order_filters(request, params, errors):
                 params["salesType"],
                 "El parámetro 'salesType' debe ser PRESALE o ROUTE.",
             )
+
+
+def _parse_route_filters(request, params, errors):
+    """Set the ``closed`` filter and ``includeSalesOrders`` of the route list."""
+    closed = _boolean(params, "closed", None, errors)
+    if closed is not None:
+        request.filters["closed"] = closed
+    request.include_sales_orders = _boolean(params, "includeSalesOrders", False, errors)
 
 
 def _parse_user_filters(request, params, errors):

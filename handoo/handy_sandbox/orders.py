@@ -25,6 +25,11 @@ SALES_TYPES = {
 # NOTE: the literal that Handy returns for a route sale paid in cash is unknown;
 # "Contado" follows the Spanish wording of salesType.
 ROUTE_SALE_PAYMENT_DEFAULT = "Contado"
+ROUTE_SALE_PAYMENT_TYPES = (ROUTE_SALE_PAYMENT_DEFAULT, "Crédito")
+# Condition of the goods on a return line (isReturn); handoo assumes these literals.
+RETURN_GOOD = "GOOD"
+RETURN_DAMAGED = "DAMAGED"
+RETURN_CONDITIONS = (RETURN_GOOD, RETURN_DAMAGED)
 CREATION_SOURCES = ("WEB", "MOBILE", "API", "IMPORT")
 
 MAX_EXTERNAL_ID = 2**63 - 1
@@ -55,10 +60,11 @@ class OrderRules:
         """Record an order as if a phone had sent it, and return it.
 
         ``items`` are dicts with ``product`` (a code), ``quantity`` and optionally
-        ``discountPercentage``, ``isReward``, ``isReturn`` and ``price`` (the list
-        price to use instead of the product's). A code missing from the catalog gives
-        a line with a made-up product ``{id, code, description}``. Such a line may
-        also carry ``description`` and ``tax`` (an IVA percentage, default 16).
+        ``discountPercentage``, ``isReward``, ``isReturn``, ``returnCondition``
+        (``GOOD``, the default on return lines, or ``DAMAGED``) and ``price`` (the
+        list price to use instead of the product's). A code missing from the catalog
+        gives a line with a made-up product ``{id, code, description}``. Such a line
+        may also carry ``description`` and ``tax`` (an IVA percentage, default 16).
         ``fields`` set order fields by their API names, such as ``sellerComment`` or
         ``billable``. Raises ValidationError.
         """
@@ -248,19 +254,8 @@ class OrderRules:
                 )
             is_reward = spec.get("isReward", False)
             is_return = spec.get("isReturn", False)
-            for flag, value in (("isReward", is_reward), ("isReturn", is_return)):
-                if not isinstance(value, bool):
-                    checker.reject(
-                        f"{prefix}.{flag}",
-                        value,
-                        f"El campo '{flag}' debe ser true o false.",
-                    )
-            if is_reward is True and is_return is True:
-                checker.reject(
-                    f"{prefix}.isReturn",
-                    True,
-                    "Una partida no puede ser bonificación y devolución a la vez.",
-                )
+            return_condition = spec.get("returnCondition")
+            _check_line_flags(checker, prefix, is_reward, is_return, return_condition)
             price = spec.get("price")
             if price is not None and (not is_number(price) or price < 0):
                 checker.reject(
@@ -293,6 +288,7 @@ class OrderRules:
                     discount,
                     is_reward,
                     is_return,
+                    return_condition,
                     price,
                     checker,
                     prefix,
@@ -309,6 +305,7 @@ class OrderRules:
         discount,
         is_reward,
         is_return,
+        return_condition,
         price,
         checker,
         prefix,
@@ -354,6 +351,7 @@ class OrderRules:
             "priceType": "REWARD" if is_reward else "REGULAR",
             "isReward": is_reward,
             "isReturn": is_return,
+            "returnCondition": (return_condition or RETURN_GOOD) if is_return else None,
             "delivered": 0.0,
             "_tax_id": tax_id,
             "_tax_optional_id": tax_optional_id,
@@ -372,6 +370,7 @@ class OrderRules:
         mobile,
         extra,
         edited_from=None,
+        route_id=None,
     ):
         customer = self._customers[customer_id]
         presale = sales_type == SALES_TYPE_PRESALE
@@ -441,6 +440,7 @@ class OrderRules:
             "_deleted_by_id": None,
             "isEdited": False,
             "_edited_from_id": edited_from["id"] if edited_from else None,
+            "_route_id": route_id,
             "lastUpdated": created,
         }
         self._orders[order_id] = order
@@ -460,7 +460,9 @@ class OrderRules:
         The new order gets a new id, ``editedFrom`` = the previous order and
         ``externalId`` = null. The previous order becomes ``deleted``, ``isEdited``,
         with ``dateDeleted`` = the new order's ``dateCreated`` and ``deletedBy`` =
-        ``edited_by`` (default: its salesperson). Returns the new order.
+        ``edited_by`` (default: its salesperson). An order on a route keeps its
+        ``routeId``, and the route lists the new id in place of the old one.
+        Returns the new order.
         """
         with self._lock:
             old = self._get(self._orders, order_id, "No existe un pedido con id {key}.")
@@ -508,7 +510,9 @@ class OrderRules:
                 mobile,
                 copied,
                 edited_from=old,
+                route_id=old["_route_id"],
             )
+            self._replace_route_order(old["id"], new["id"], created)
             old["deleted"] = True
             old["isEdited"] = True
             old["dateDeleted"] = created
@@ -606,6 +610,37 @@ def is_external_id(value):
         and not isinstance(value, bool)
         and -MAX_EXTERNAL_ID - 1 <= value <= MAX_EXTERNAL_ID
     )
+
+
+def _check_line_flags(checker, prefix, is_reward, is_return, return_condition):
+    """Check the ``isReward``, ``isReturn`` and ``returnCondition`` of one line."""
+    for flag, value in (("isReward", is_reward), ("isReturn", is_return)):
+        if not isinstance(value, bool):
+            checker.reject(
+                f"{prefix}.{flag}",
+                value,
+                f"El campo '{flag}' debe ser true o false.",
+            )
+    if is_reward is True and is_return is True:
+        checker.reject(
+            f"{prefix}.isReturn",
+            True,
+            "Una partida no puede ser bonificación y devolución a la vez.",
+        )
+    if return_condition is None:
+        return
+    if return_condition not in RETURN_CONDITIONS:
+        checker.reject(
+            f"{prefix}.returnCondition",
+            return_condition,
+            "La condición de una devolución debe ser GOOD o DAMAGED.",
+        )
+    elif is_return is not True:
+        checker.reject(
+            f"{prefix}.returnCondition",
+            return_condition,
+            "Solo una partida de devolución (isReturn: true) lleva 'returnCondition'.",
+        )
 
 
 def _order_field_error(key, value):

@@ -1,8 +1,8 @@
 """Small HTML pages that stand in for Handy's web app.
 
 handoo's "Open in Handy" links point at ``/salesOrder/show/{id}``,
-``/customer/show/{id}`` and ``/product/show/{id}``; here they show the record
-with Spanish labels. Dates are shown in Mexico City time.
+``/customer/show/{id}``, ``/product/show/{id}`` and ``/route/show/{id}``; here they
+show the record with Spanish labels. Dates are shown in Mexico City time.
 """
 
 from html import escape
@@ -215,6 +215,79 @@ def product_page(store, request, params):
     return _page(f"Producto {product['code']}", body)
 
 
+ROUTE_STATUS_LABELS = {
+    "LOADING_PENDING": "Carga pendiente",
+    "OPEN": "Abierta",
+    "LOAD_ACCEPTED": "Carga aceptada",
+    "FINISHED": "Terminada",
+    "CLOSED": "Cerrada",
+}
+DESTINATION_LABELS = {
+    "WAREHOUSE": "Almacén",
+    "LOAD": "Carga (sigue en el camión)",
+    "SHRINKAGE": "Merma",
+}
+
+
+def _route_lines_table(lines, with_destination=False):
+    if not lines:
+        return '<p class="muted">—</p>'
+    header = '<tr><th>Código</th><th>Producto</th><th class="number">Cantidad</th>'
+    if with_destination:
+        header += "<th>Destino</th>"
+    rows = []
+    for line in lines:
+        product = line["product"]
+        row = (
+            f"<tr><td>{_text(product['code'])}</td>"
+            f"<td>{_text(product['description'])}</td>"
+            f'<td class="number">{line["quantity"]:g}</td>'
+        )
+        if with_destination:
+            label = DESTINATION_LABELS.get(line["destination"], line["destination"])
+            row += f"<td>{_text(label)}</td>"
+        rows.append(row + "</tr>")
+    return "<table>\n" + header + "</tr>\n" + "\n".join(rows) + "\n</table>"
+
+
+def route_page(store, request, params):
+    route = store.get_route(_record_id(params["id"]))
+    driver = route["user"] or {}
+    orders = ", ".join(
+        f'<a href="/salesOrder/show/{order_id}">{order_id}</a>'
+        for order_id in route["salesOrders"]
+    )
+    parts = [f"<h1>Ruta {route['id']}</h1>"]
+    parts.append(
+        _fields_table(
+            [
+                ("Usuario", _text(driver.get("name"))),
+                (
+                    "Estatus",
+                    _text(ROUTE_STATUS_LABELS.get(route["status"], route["status"])),
+                ),
+                ("Fecha de entrega", _text(route["dateForDelivery"])),
+                ("Creada", _date(route["dateCreated"])),
+                ("Carga aceptada", _date(route["dateLoadAccepted"])),
+                ("Terminada", _date(route["dateFinished"])),
+                ("Cerrada", _date(route["dateClosed"])),
+                ("Efectivo inicial", _money(route["initialAmount"])),
+                ("Pedidos", orders or _text(None)),
+                ("Ruta siguiente", _text(route["nextRouteId"])),
+                ("Comentarios", _text(route["comments"])),
+            ]
+        )
+    )
+    parts.append("<h2>Carga para venta</h2>")
+    parts.append(_route_lines_table(route["products"]))
+    parts.append("<h2>Carga que venía de la ruta anterior</h2>")
+    parts.append(_route_lines_table(route["carriedOver"]))
+    if route["settlement"] is not None:
+        parts.append("<h2>Liquidación</h2>")
+        parts.append(_route_lines_table(route["settlement"], with_destination=True))
+    return _page(f"Ruta {route['id']}", "\n".join(parts))
+
+
 def index_page(store, request, params):
     company = store.company()
     body = (
@@ -226,7 +299,8 @@ def index_page(store, request, params):
         "<code>/_sandbox/export</code></li>\n"
         "<li>Registros: <code>/salesOrder/show/{id}</code>, "
         "<code>/customer/show/{id}</code>, "
-        "<code>/product/show/{id}</code></li>\n</ul>"
+        "<code>/product/show/{id}</code>, "
+        "<code>/route/show/{id}</code></li>\n</ul>"
     )
     return _page("Inicio", body)
 
@@ -237,5 +311,6 @@ ROUTER = Router(
         ("GET", "/salesOrder/show/{id}", order_page),
         ("GET", "/customer/show/{id}", customer_page),
         ("GET", "/product/show/{id}", product_page),
+        ("GET", "/route/show/{id}", route_page),
     )
 )

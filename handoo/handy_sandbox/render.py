@@ -103,6 +103,19 @@ SORTABLE_FIELDS = {
         "isEdited",
         "lastUpdated",
     ),
+    "route": (
+        "id",
+        "status",
+        "closed",
+        "dateCreated",
+        "dateLoadAccepted",
+        "dateFinished",
+        "dateClosed",
+        "lastUpdated",
+        "dateForDelivery",
+        "initialAmount",
+        "nextRouteId",
+    ),
 }
 
 
@@ -313,6 +326,7 @@ class RecordRenderer:
             "priceType": item["priceType"],
             "isReward": item["isReward"],
             "isReturn": item["isReturn"],
+            "returnCondition": item["returnCondition"],
             "delivered": item["delivered"],
             "tax": self._tax_ref(item["_tax_id"]),
             "taxOptional": self._tax_ref(item["_tax_optional_id"]),
@@ -352,6 +366,7 @@ class RecordRenderer:
             "billable": order["billable"],
             "billed": order["billed"],
             "routeSalePaymentType": order["routeSalePaymentType"],
+            "routeId": order["_route_id"],
             "promoIds": order["promoIds"],
             "promoNames": order["promoNames"],
             "networkSignalQuality": order["networkSignalQuality"],
@@ -362,4 +377,49 @@ class RecordRenderer:
             "isEdited": order["isEdited"],
             "editedFrom": edited_from,
             "lastUpdated": to_iso(order["lastUpdated"]),
+        }
+
+    def _product_ref(self, product_id):
+        """Return a product as embedded in order items and routes."""
+        product = self._products[product_id]
+        return {
+            "id": product["id"],
+            "code": product["code"],
+            "description": product["description"],
+        }
+
+    def _render_route_line(self, line):
+        rendered = {
+            "product": self._product_ref(line["_product_id"]),
+            "quantity": line["quantity"],
+        }
+        if "destination" in line:
+            rendered["destination"] = line["destination"]
+        return rendered
+
+    def _render_route(self, route):
+        """Return a route with ``salesOrders``, which list calls may drop."""
+        settlement = route["_settlement"]
+        return {
+            "id": route["id"],
+            "user": self._user_ref(route["_user_id"]),
+            "salesOrders": route["_order_ids"] + route["_sale_ids"],
+            "status": route["status"],
+            "closed": route["closed"],
+            "dateCreated": to_iso(route["dateCreated"]),
+            "dateLoadAccepted": to_iso(route["dateLoadAccepted"]),
+            "dateFinished": to_iso(route["dateFinished"]),
+            "dateClosed": to_iso(route["dateClosed"]),
+            "lastUpdated": to_iso(route["lastUpdated"]),
+            "dateForDelivery": route["dateForDelivery"],
+            "products": [self._render_route_line(line) for line in route["_products"]],
+            "carriedOver": [
+                self._render_route_line(line) for line in route["_carried_over"]
+            ],
+            "settlement": None
+            if settlement is None
+            else [self._render_route_line(line) for line in settlement],
+            "initialAmount": route["initialAmount"],
+            "comments": route["comments"],
+            "nextRouteId": route["nextRouteId"],
         }

@@ -58,7 +58,8 @@ class HandySandbox:
     ``rate_window`` seconds are allowed per token; None disables the limit and
     its headers. With ``state_file``, the state is loaded from that file when it
     exists (instead of generating) and saved there after each HTTP write and on
-    ``stop``.
+    ``stop``. ``webhooks`` is the store's WebhookSender, which sends the route
+    events.
     """
 
     def __init__(
@@ -86,6 +87,12 @@ class HandySandbox:
         self.host = host
         self.requested_port = port
         self.store = SandboxStore()
+        self.webhooks = self.store.webhooks
+
+        # Day plan of the control API's scenario calls, with the lock they share.
+        self.scenario_plan = None
+        self.scenario_lock = threading.Lock()
+
         self.faults = Faults()
         self.rate_limiter = (
             RateLimiter(rate_limit, rate_window) if rate_limit is not None else None

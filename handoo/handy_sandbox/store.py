@@ -14,6 +14,8 @@ from .dates import UTC, coerce_datetime, to_iso
 from .errors import OBJECT_CUSTOMER, OBJECT_PRODUCT, NotFoundError
 from .orders import OrderRules, is_external_id
 from .render import ROLES, SORTABLE_FIELDS, RecordRenderer
+from .route_orders import RouteOrderRules
+from .routes import RouteRules
 from .validation import (
     FieldChecker,
     clean_customer,
@@ -21,9 +23,12 @@ from .validation import (
     clean_product,
     clean_zone,
 )
+from .webhooks import WebhookSender
 
 STATE_FORMAT = "handy-sandbox-state"
-STATE_VERSION = 1
+STATE_VERSION = 2
+# Version 1 had no routes; it still loads.
+READABLE_STATE_VERSIONS = (1, 2)
 
 # First id of each sequence. Separate ranges make it obvious when a caller mixes up,
 # say, a customer id and a product id.
@@ -41,6 +46,7 @@ SEQUENCE_STARTS = {
     "salesOrder": 900001,
     "orderItem": 5000001,
     "unknownProduct": 49000001,
+    "route": 5001,
 }
 
 DEFAULT_COMPANY = {
@@ -58,6 +64,9 @@ DATE_FIELDS = (
     "mobileDateCreated",
     "dateDeleted",
     "scheduledDateForDelivery",
+    "dateLoadAccepted",
+    "dateFinished",
+    "dateClosed",
 )
 TABLES = (
     "users",
@@ -71,13 +80,19 @@ TABLES = (
     "customers",
     "products",
     "orders",
+    "routes",
 )
 
 
-class SandboxStore(RecordRenderer, OrderRules):
-    """Records of one Handy company, with the rules for creating and changing them."""
+class SandboxStore(RecordRenderer, OrderRules, RouteRules, RouteOrderRules):
+    """Records of one Handy company, with the rules for creating and changing them.
+
+    ``webhooks`` sends the route events; ``clear`` and ``import_state`` leave it as
+    it is.
+    """
 
     def __init__(self):
+        self.webhooks = WebhookSender()
         self._lock = threading.RLock()
         self._frozen_now = None
         self._request_counts = collections.Counter()
@@ -809,6 +824,7 @@ class SandboxStore(RecordRenderer, OrderRules):
             "customer": self._render_customer,
             "product": self._render_product,
             "salesOrder": self._render_order,
+            "route": self._render_route,
         }[resource]
 
     def _table(self, resource):
@@ -820,6 +836,7 @@ class SandboxStore(RecordRenderer, OrderRules):
             "customer": self._customers,
             "product": self._products,
             "salesOrder": self._orders,
+            "route": self._routes,
         }[resource]
 
     def get_user(self, user_id):
@@ -1041,6 +1058,10 @@ class SandboxStore(RecordRenderer, OrderRules):
                     "editedSalesOrders": sum(
                         1 for order in orders if order["isEdited"]
                     ),
+                    "routes": len(self._routes),
+                    "closedRoutes": sum(
+                        1 for route in self._routes.values() if route["closed"]
+                    ),
                 },
                 "requests": dict(sorted(self._request_counts.items())),
                 "totalRequests": sum(self._request_counts.values()),
@@ -1092,10 +1113,10 @@ class SandboxStore(RecordRenderer, OrderRules):
             raise ValueError(
                 f"not a sandbox state: the 'format' key must be {STATE_FORMAT!r}"
             )
-        if state.get("version") != STATE_VERSION:
+        if state.get("version") not in READABLE_STATE_VERSIONS:
             raise ValueError(
                 f"unsupported state version {state.get('version')!r}; "
-                f"expected {STATE_VERSION}"
+                f"expected one of {READABLE_STATE_VERSIONS}"
             )
         with self._lock:
             self._reset_tables()
@@ -1113,6 +1134,8 @@ class SandboxStore(RecordRenderer, OrderRules):
             self._product_codes = {
                 product["code"]: product["id"] for product in self._products.values()
             }
+            for order in self._orders.values():
+                _add_route_fields(order)
             self._mark_changed()
 
 
@@ -1121,8 +1144,11 @@ def _dates_to_text(record):
     for key in DATE_FIELDS:
         if isinstance(copied.get(key), dt.datetime):
             copied[key] = to_iso(copied[key])
-    if "items" in copied:
-        copied["items"] = [dict(item) for item in copied["items"]]
+    for key, value in copied.items():
+        if isinstance(value, list):
+            copied[key] = [
+                dict(item) if isinstance(item, dict) else item for item in value
+            ]
     return copied
 
 
@@ -1132,3 +1158,10 @@ def _dates_from_text(record):
         if isinstance(copied.get(key), str):
             copied[key] = coerce_datetime(copied[key])
     return copied
+
+
+def _add_route_fields(order):
+    """Give an order from a version 1 state the fields that routes added."""
+    order.setdefault("_route_id", None)
+    for item in order["items"]:
+        item.setdefault("returnCondition", "GOOD" if item["isReturn"] else None)
