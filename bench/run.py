@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +30,9 @@ TOKEN = "bench-token"
 
 def start_sandbox(port, orders, lines):
     WORK.mkdir(exist_ok=True)
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            sys.exit(f"Port {port} is already in use; stop what listens there first.")
     log = open(WORK / "sandbox.log", "w", encoding="utf-8")  # noqa: SIM115
     command = [
         sys.executable,

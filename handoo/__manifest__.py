@@ -18,6 +18,7 @@
         "views/handoo_zone_views.xml",
         "views/handoo_product_family_views.xml",
         "views/handoo_seller_views.xml",
+        "views/handoo_route_views.xml",
         "views/res_partner_views.xml",
         "views/product_template_views.xml",
         "views/sale_order_views.xml",

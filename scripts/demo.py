@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -24,6 +25,9 @@ TOKEN = "demo-token"
 
 def start_sandbox(port, args):
     """Start the sandbox as a process of its own and wait until it answers."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            sys.exit(f"Port {port} is already in use; stop what listens there first.")
     STATE_DIR.mkdir(exist_ok=True)
     state = STATE_DIR / "sandbox.json"
     if state.exists():

@@ -27,12 +27,14 @@ PRODUCTS = ("/product", "products")
 PRICE_LISTS = ("/priceList", "priceLists")
 USERS = ("/user", "users")
 SALES_ORDERS = ("/salesOrder", "salesOrders")
+ROUTES = ("/route", "routes")
 COMPANY_PATH = "/company"
 
 # Date fields that ``filterWithDate`` accepts.
 FILTER_LAST_UPDATED = "lastUpdated"
 FILTER_DATE_CREATED = "dateCreated"
 FILTER_DATE_DELETED = "dateDeleted"
+FILTER_DATE_CLOSED = "dateClosed"
 
 # Customer fields that Handy's documentation does not name.
 CUSTOMER_RFC_FIELD = "rfc"
@@ -47,4 +49,18 @@ WEB_PATHS = {
     "order": "/salesOrder/show/{id}",
     "customer": "/customer/show/{id}",
     "product": "/product/show/{id}",
+    "route": "/route/show/{id}",
 }
+
+# Route fields Handy does not document (assumed, see docs/handy-contract.md).
+ROUTE_SETTLEMENT_TO_WAREHOUSE = "WAREHOUSE"
+ROUTE_SETTLEMENT_CARRIED = "LOAD"
+ROUTE_SETTLEMENT_LOST = "SHRINKAGE"
+RETURN_DAMAGED = "DAMAGED"
+
+# Route webhooks, defined by handoo (docs/webhooks.md).
+WEBHOOK_EVENTS = ("route.load_accepted", "route.finished", "route.closed")
+WEBHOOK_SIGNATURE_HEADER = "X-Handoo-Signature"
+WEBHOOK_TIMESTAMP_HEADER = "X-Handoo-Timestamp"
+WEBHOOK_MAX_AGE = 300  # seconds between signing and receiving
+WEBHOOK_MAX_BYTES = 64 * 1024

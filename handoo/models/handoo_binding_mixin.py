@@ -53,6 +53,7 @@ class HandooBindingMixin(models.AbstractModel):
         "HANDY SYNC TO job sends the record and clears it.",
     )
     handoo_digest = fields.Char(
+        string="Handy Data Fingerprint",
         copy=False,
         readonly=True,
         help="Fingerprint of the Handy data last applied, to skip unchanged records.",

@@ -21,12 +21,21 @@ class HandooSeller(models.Model):
     company_id = fields.Many2one("res.company", required=True, readonly=True)
     user_id = fields.Many2one(
         "res.users",
-        string="Salesperson",
+        string="Odoo Salesperson",
         domain="[('share', '=', False)]",
         help="Odoo user set as salesperson on the orders this seller takes.",
     )
     active = fields.Boolean(default=True)
     handoo_updated = fields.Datetime(string="Updated in Handy", readonly=True)
+    truck_location_id = fields.Many2one(
+        "stock.location",
+        string="Truck",
+        readonly=True,
+        copy=False,
+        help="Stock location of the driver's truck. Each driver has one, so stock "
+        "carried from one route to the next stays with the driver.",
+    )
+    route_count = fields.Integer(compute="_compute_route_count", string="Routes")
     order_count = fields.Integer(compute="_compute_order_count", string="Orders")
 
     _handoo_id_unique = models.UniqueIndex(
@@ -44,6 +53,33 @@ class HandooSeller(models.Model):
         )
         for seller in self:
             seller.order_count = counts.get(seller, 0)
+
+    def _compute_route_count(self):
+        counts = dict(
+            self.env["handoo.route"]._read_group(
+                [("driver_id", "in", self.ids)], ["driver_id"], ["__count"]
+            )
+        )
+        for seller in self:
+            seller.route_count = counts.get(seller, 0)
+
+    def _handoo_truck_location(self, warehouse):
+        """Return the location of the driver's truck, creating it once."""
+        self.ensure_one()
+        if not self.truck_location_id:
+            self.truck_location_id = (
+                self.env["stock.location"]
+                .sudo()
+                .create(
+                    {
+                        "name": self.name,
+                        "usage": "internal",
+                        "location_id": warehouse._handoo_trucks_location().id,
+                        "company_id": warehouse.company_id.id,
+                    }
+                )
+            )
+        return self.truck_location_id
 
     @api.model
     def _handoo_get_or_create(self, company, data):

@@ -3,6 +3,7 @@ from collections import Counter
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from ..handy_api import (
     HandyClient,
@@ -12,6 +13,7 @@ from ..handy_api import (
     parse_datetime,
 )
 from .order_importer import OrderImporter
+from .route_processor import RouteProcessor
 
 _logger = logging.getLogger(__name__)
 
@@ -32,6 +34,7 @@ MAX_ORDER_WINDOW = timedelta(days=1)
 CATALOG_BATCH = 100
 ORDER_BATCH = 50
 EXPORT_BATCH = 200
+EVENT_BATCH = 50
 
 
 def _batches(records, size):
@@ -167,7 +170,9 @@ class HandooSync(models.AbstractModel):
                     time_left = self._handoo_commit(len(batch), remaining=remaining)
                     if remaining and not time_left:
                         run._handoo_finish(
-                            self.env._("Time is up; the next call goes on.")
+                            self.env._(
+                                "Time limit reached; the next run goes on from here."
+                            )
                         )
                         return False
                 cursor.last_end = end
@@ -277,7 +282,9 @@ class HandooSync(models.AbstractModel):
                         company, client, run, stats, window_start, window_end, cursor
                     ):
                         run._handoo_finish(
-                            self.env._("Time is up; the next call goes on.")
+                            self.env._(
+                                "Time limit reached; the next run goes on from here."
+                            )
                         )
                         return False
                     cursor.write({"last_end": window_end, "resume_from": False})
@@ -553,6 +560,10 @@ class HandooSync(models.AbstractModel):
             payload = client.get_record(contract.SALES_ORDERS, handy_id)
             OrderImporter(self.env, company, client, stats, run).import_batch([payload])
             return
+        if failure.kind == "route":
+            data = client.get_record(contract.ROUTES, handy_id)
+            self._handoo_apply_routes(company, client, [data], stats, run)
+            return
         model = self.env[CATALOG_MODELS[failure.kind]].with_company(company)
         # Customers and products are addressed by code in Handy's URLs.
         remote_key = (
@@ -560,3 +571,188 @@ class HandooSync(models.AbstractModel):
         )
         payload = client.get_record(model._handoo_resource, remote_key)
         model._handoo_import(company, [payload], stats, run)
+
+    # ------------------------------------------------------------------
+    # Routes
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_handoo_sync_routes(self):
+        for company in self._handoo_companies():
+            self._handoo_pull_routes(company)
+
+    @api.model
+    def _handoo_pull_routes(self, company):
+        """Apply the routes changed in Handy since the last pull.
+
+        This is the safety net of the route webhooks: a route whose events never
+        came is applied here within one interval. Routes already applied as far
+        as Handy reports cost no more than a comparison.
+        """
+        cursor = self.env["handoo.sync.cursor"]._handoo_get(company, "route_from")
+        end = fields.Datetime.now()
+        start = (
+            cursor.last_end - OVERLAP if cursor.last_end else end - FIRST_ORDER_WINDOW
+        )
+        run = self.env["handoo.sync.run"]._handoo_start(
+            company, "route_from", start, end
+        )
+        stats = Counter()
+        try:
+            with self._handoo_client(company) as client:
+                routes = {}
+                for date_field in (
+                    contract.FILTER_LAST_UPDATED,
+                    contract.FILTER_DATE_CLOSED,
+                ):
+                    params = dict(
+                        client.window(start, end, date_field), includeSalesOrders="true"
+                    )
+                    for data in client.fetch_all(contract.ROUTES, params):
+                        routes[data["id"]] = data
+                stats["fetched"] = len(routes)
+                self._handoo_apply_routes(
+                    company, client, list(routes.values()), stats, run
+                )
+                cursor.last_end = end
+                run._handoo_add(stats, client.request_count)
+                _logger.info(
+                    "Handy route pull for %s: %s routes read, %s failed",
+                    company.name,
+                    run.fetched,
+                    run.failed,
+                )
+                run._handoo_finish()
+        except HandyError as error:
+            _logger.warning("Handy route pull for %s failed: %s", company.name, error)
+            run._handoo_add(stats)
+            run._handoo_finish(str(error), failed=True)
+
+    @api.model
+    def _handoo_apply_routes(self, company, client, routes, stats, run=None):
+        """Apply Handy routes one by one; park those that fail."""
+        failures = self.env["handoo.sync.failure"]
+        processor = RouteProcessor(self.env, company, client, stats, run)
+        applied = {}
+        for data in routes:
+            key = f"route:{data['id']}"
+            try:
+                with self.env.cr.savepoint():
+                    applied[key] = processor.sync(data)
+            except Exception as error:  # noqa: BLE001 - one bad route never stops the others
+                _logger.warning(
+                    "Handy route %s could not be applied: %s", data["id"], error
+                )
+                stats["failed"] += 1
+                failures._handoo_record(
+                    company,
+                    kind="route",
+                    key=key,
+                    reference=str(data["id"]),
+                    reason=failures._handoo_reason(error),
+                    payload=data,
+                    run=run,
+                )
+                continue
+            self._handoo_commit(1)
+        failures._handoo_resolve(company, applied)
+        return applied
+
+    @api.model
+    def _handoo_sync_route_now(self, route):
+        company = route.company_id
+        with self._handoo_client(company) as client:
+            data = client.get_record(contract.ROUTES, route.handoo_id)
+            stats = Counter()
+            applied = self._handoo_apply_routes(company, client, [data], stats)
+        if not applied:
+            failure = self.env["handoo.sync.failure"].search(
+                [("key", "=", f"route:{route.handoo_id}"), ("state", "=", "to_retry")],
+                limit=1,
+            )
+            raise UserError(
+                self.env._(
+                    "The route could not be applied: %(reason)s", reason=failure.reason
+                )
+            )
+
+    # ------------------------------------------------------------------
+    # Webhook events
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_handoo_process_events(self):
+        events = self.env["handoo.webhook.event"]
+        now = fields.Datetime.now()
+        due = events.search(
+            [
+                ("state", "!=", "done"),
+                "|",
+                ("next_retry", "=", False),
+                ("next_retry", "<=", now),
+            ],
+            order="received_at, id",
+            limit=EVENT_BATCH,
+        )
+        for company, company_events in due.grouped("company_id").items():
+            if company._handoo_is_configured():
+                self._handoo_process_events(company, company_events)
+
+    @api.model
+    def _handoo_process_events(self, company, events):
+        """Apply the routes of these events, each event once, committing each."""
+        run = self.env["handoo.sync.run"]._handoo_start(company, "event_process")
+        stats = Counter()
+        failures = self.env["handoo.sync.failure"]
+        try:
+            with self._handoo_client(company) as client:
+                processor = RouteProcessor(self.env, company, client, stats, run)
+                for event in events:
+                    if not event.try_lock_for_update():
+                        continue  # another worker is processing it
+                    self._handoo_process_event(processor, client, event, failures)
+                    stats["fetched"] += 1
+                    self._handoo_commit(1)
+                run._handoo_add(stats, client.request_count)
+        except HandyError as error:
+            run._handoo_add(stats)
+            run._handoo_finish(str(error), failed=True)
+            return
+        run._handoo_finish()
+
+    @api.model
+    def _handoo_process_event(self, processor, client, event, failures):
+        try:
+            with self.env.cr.savepoint():
+                data = client.get_record(contract.ROUTES, event.route_handoo_id)
+                route = processor.sync(data)
+        except Exception as error:  # noqa: BLE001 - the event stays, with its reason
+            attempts = event.attempts + 1
+            reason = failures._handoo_reason(error)
+            _logger.warning(
+                "Handy webhook event %s (route %s) failed: %s",
+                event.event_id,
+                event.route_handoo_id,
+                reason,
+            )
+            event.write(
+                {
+                    "state": "failed",
+                    "attempts": attempts,
+                    "error": reason,
+                    "next_retry": failures._handoo_next_retry(attempts),
+                }
+            )
+            processor.stats["failed"] += 1
+            return
+        event.write(
+            {
+                "state": "done",
+                "route_id": route.id,
+                "attempts": event.attempts + 1,
+                "processed_at": fields.Datetime.now(),
+                "error": False,
+                "next_retry": False,
+            }
+        )
+        failures._handoo_resolve(event.company_id, {f"route:{route.handoo_id}": route})

@@ -10,7 +10,9 @@ JOBS = [
     ("family_to", "Product families to Handy"),
     ("customer_to", "Customers to Handy"),
     ("product_to", "Products to Handy"),
+    ("route_from", "Routes from Handy"),
     ("order_retry", "Retry of failed orders"),
+    ("event_process", "Webhook events"),
 ]
 
 

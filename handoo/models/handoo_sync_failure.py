@@ -16,6 +16,7 @@ KINDS = [
     ("product", "Product"),
     ("order", "Order"),
     ("order_reference", "Odoo Reference on an Order"),
+    ("route", "Route"),
 ]
 
 # Automatic retries wait 5 minutes, then twice as long each time, up to one day.

@@ -59,14 +59,14 @@ class HandooSyncRun(models.Model):
         readonly=True, help="Existing records linked to a Handy record by code."
     )
     updated = fields.Integer(readonly=True)
-    archived = fields.Integer(readonly=True)
+    archived = fields.Integer(string="Archived Records", readonly=True)
     restored = fields.Integer(readonly=True)
     cancelled = fields.Integer(readonly=True)
     replaced = fields.Integer(
         readonly=True, help="Quotations replaced by a new version edited in Handy."
     )
     unchanged = fields.Integer(readonly=True)
-    failed = fields.Integer(readonly=True)
+    failed = fields.Integer(string="Failed Records", readonly=True)
     http_requests = fields.Integer(string="Handy Calls", readonly=True)
     message = fields.Text(readonly=True)
     failure_ids = fields.One2many("handoo.sync.failure", "run_id", string="Failures")

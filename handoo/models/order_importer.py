@@ -335,13 +335,16 @@ class OrderImporter:
         return vals
 
     def _line_vals(self, item, order_id):
-        product = self._product(item.get("product"), order_id)
+        product = self._product(
+            item.get("product"), self.env._("Handy order %(id)s", id=order_id)
+        )
         quantity = float(item.get("quantity") or 0.0)
         if quantity <= 0:
             raise UserError(
                 self.env._(
                     "Handy order %(id)s has a line of %(product)s with quantity "
-                    "%(quantity)s.",
+                    "%(quantity)s; quantities must be greater than zero. Correct the "
+                    "order in Handy, then retry.",
                     id=order_id,
                     product=product.display_name,
                     quantity=quantity,
@@ -424,7 +427,7 @@ class OrderImporter:
             raise UserError(
                 self.env._(
                     "The customer %(code)s of Handy order %(id)s was not found in "
-                    "Handy.",
+                    "Handy. Restore the customer in Handy, then retry.",
                     code=code,
                     id=order_id,
                 )
@@ -432,12 +435,14 @@ class OrderImporter:
         self.partners[key] = partner
         return partner
 
-    def _product(self, product_data, order_id):
+    def _product(self, product_data, source):
+        """Return the Odoo product of a Handy product reference, reading it if new.
+
+        :param source: what refers to the product, for messages ("Handy order 12")
+        """
         if not product_data or not product_data.get("id"):
             raise UserError(
-                self.env._(
-                    "Handy order %(id)s has a line without product.", id=order_id
-                )
+                self.env._("%(document)s has a line without product.", document=source)
             )
         key = str(product_data["id"])
         product = self.products.get(key)
@@ -451,19 +456,19 @@ class OrderImporter:
         except HandyNotFoundError:
             raise UserError(
                 self.env._(
-                    "The product %(code)s of Handy order %(id)s was not found in "
-                    "Handy.",
+                    "The product %(code)s of %(document)s was not found in Handy. "
+                    "Restore the product in Handy or correct the order, then retry.",
                     code=code,
-                    id=order_id,
+                    document=source,
                 )
             ) from None
         product = template.product_variant_id
         if not product:
             raise UserError(
                 self.env._(
-                    "The product %(code)s of Handy order %(id)s is archived in Odoo.",
+                    "The product %(code)s of %(document)s is archived in Odoo.",
                     code=code,
-                    id=order_id,
+                    document=source,
                 )
             )
         self.products[key] = product

@@ -100,7 +100,10 @@ class ProductTemplate(models.Model):
             return vals
         if not data.get("code"):
             raise UserError(
-                self.env._("Handy product %(id)s has no code.", id=data.get("id"))
+                self.env._(
+                    "Handy product %(id)s has no code; give it one in Handy.",
+                    id=data.get("id"),
+                )
             )
         family = self.env["handoo.product.family"]._handoo_get_or_create(
             company, data.get("family"), Counter()
@@ -196,7 +199,7 @@ class ProductTemplate(models.Model):
             raise UserError(
                 self.env._(
                     "The Internal Reference %(code)s contains '/', which Handy cannot "
-                    "use in a product code.",
+                    "use in a product code. Change the Internal Reference.",
                     code=code,
                 )
             )

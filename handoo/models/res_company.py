@@ -46,6 +46,23 @@ class ResCompany(models.Model):
         "lines are Handy's own.",
     )
 
+    handoo_webhook_secret = fields.Char(
+        string="Handy Webhook Secret",
+        groups="base.group_system",
+        copy=False,
+        help="Shared with Handy: it signs each route event Handy sends to Odoo.",
+    )
+    handoo_damaged_returns = fields.Selection(
+        [
+            ("marked", "Only Returns Handy Marks as Damaged"),
+            ("all", "Every Customer Return"),
+        ],
+        string="Damaged Returns",
+        default="marked",
+        required=True,
+        help="Which customer returns are received apart from sellable stock.",
+    )
+
     _handoo_order_interval_positive = models.Constraint(
         "CHECK (handoo_order_interval IS NULL OR handoo_order_interval > 0)",
         "The Handy order sync interval must be at least one minute.",

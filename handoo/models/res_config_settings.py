@@ -1,4 +1,6 @@
-from odoo import fields, models
+import secrets
+
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..handy_api import HandyClient, HandyError
@@ -26,6 +28,37 @@ class ResConfigSettings(models.TransientModel):
     handoo_pricelist_id = fields.Many2one(
         related="company_id.handoo_pricelist_id", readonly=False
     )
+
+    handoo_webhook_secret = fields.Char(
+        related="company_id.handoo_webhook_secret",
+        readonly=False,
+        groups="base.group_system",
+    )
+    handoo_webhook_url = fields.Char(
+        string="Webhook URL", compute="_compute_handoo_webhook_url"
+    )
+    handoo_damaged_returns = fields.Selection(
+        related="company_id.handoo_damaged_returns", readonly=False
+    )
+
+    @api.depends("company_id")
+    def _compute_handoo_webhook_url(self):
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
+        for settings in self:
+            settings.handoo_webhook_url = (
+                f"{base_url.rstrip('/')}/handoo/webhook/{settings.company_id.id}"
+            )
+
+    def action_handoo_generate_webhook_secret(self):
+        """Give the company a new random webhook secret."""
+        self.ensure_one()
+        self.company_id.sudo().handoo_webhook_secret = secrets.token_urlsafe(32)
+        return self._handoo_notify(
+            self.env._(
+                "A new webhook secret is saved. Give it to Handy with the webhook URL."
+            ),
+            "success",
+        )
 
     def action_handoo_test_connection(self):
         """Call Handy with the saved settings and say what worked or failed."""
@@ -60,7 +93,8 @@ class ResConfigSettings(models.TransientModel):
         )
         if currency != company.currency_id.name:
             message += " " + self.env._(
-                "Warning: the Odoo company's currency is %(currency)s.",
+                "Warning: the Odoo company's currency, %(currency)s, differs from "
+                "Handy's.",
                 currency=company.currency_id.name,
             )
         return self._handoo_notify(message, "success")

@@ -60,8 +60,12 @@ class ResPartner(models.Model):
         copy=False,
         help="Created by a seller from the mobile app.",
     )
-    handoo_latitude = fields.Float(digits=(10, 7), copy=False)
-    handoo_longitude = fields.Float(digits=(10, 7), copy=False)
+    handoo_latitude = fields.Float(
+        string="Latitude in Handy", digits=(10, 7), copy=False
+    )
+    handoo_longitude = fields.Float(
+        string="Longitude in Handy", digits=(10, 7), copy=False
+    )
 
     _handoo_id_unique = models.UniqueIndex(
         "(handoo_company_id, handoo_id) WHERE handoo_id IS NOT NULL",
@@ -91,7 +95,10 @@ class ResPartner(models.Model):
         if not self:
             if not data.get("code"):
                 raise UserError(
-                    self.env._("Handy customer %(id)s has no code.", id=data.get("id"))
+                    self.env._(
+                        "Handy customer %(id)s has no code; give it one in Handy.",
+                        id=data.get("id"),
+                    )
                 )
             vals.update(
                 {
@@ -145,7 +152,7 @@ class ResPartner(models.Model):
             raise UserError(
                 self.env._(
                     "The Reference %(code)s contains '/', which Handy cannot use in a "
-                    "customer code.",
+                    "customer code. Change the Reference.",
                     code=code,
                 )
             )

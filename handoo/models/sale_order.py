@@ -55,8 +55,12 @@ class SaleOrder(models.Model):
     handoo_seller_comment = fields.Text(
         string="Seller Comment", readonly=True, copy=False
     )
-    handoo_latitude = fields.Float(digits=(10, 7), readonly=True, copy=False)
-    handoo_longitude = fields.Float(digits=(10, 7), readonly=True, copy=False)
+    handoo_latitude = fields.Float(
+        string="Latitude in Handy", digits=(10, 7), readonly=True, copy=False
+    )
+    handoo_longitude = fields.Float(
+        string="Longitude in Handy", digits=(10, 7), readonly=True, copy=False
+    )
     handoo_payload = fields.Text(string="Handy Data", readonly=True, copy=False)
     handoo_edited_from = fields.Char(
         string="Edited from Handy Order",
@@ -107,6 +111,30 @@ class SaleOrder(models.Model):
         string="Quantity to Reserve",
         compute="_compute_handoo_reservation",
         digits="Product Unit",
+    )
+
+    handoo_route_id = fields.Many2one(
+        "handoo.route",
+        string="Handy Route",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+    )
+    handoo_route_role = fields.Selection(
+        [
+            ("presale", "Pre-sale Delivered by the Route"),
+            ("route_sale", "Sold on the Route"),
+        ],
+        string="Role on the Route",
+        readonly=True,
+        copy=False,
+    )
+    handoo_payment_type = fields.Char(
+        string="Route Sale Payment",
+        readonly=True,
+        copy=False,
+        help="How the customer pays a sale made from the truck, as Handy says it "
+        "(cash or credit).",
     )
 
     _handoo_id_unique = models.UniqueIndex(

@@ -11,3 +11,10 @@ class SaleOrderLine(models.Model):
         copy=False,
         help="Free goods given by a Handy promotion.",
     )
+    handoo_delivered_qty = fields.Float(
+        string="Delivered in Handy",
+        digits="Product Unit",
+        readonly=True,
+        copy=False,
+        help="Quantity the driver reported delivered.",
+    )

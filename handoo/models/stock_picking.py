@@ -16,6 +16,26 @@ class StockPicking(models.Model):
     handoo_is_reservation = fields.Boolean(
         related="picking_type_id.handoo_is_reservation"
     )
+    handoo_route_id = fields.Many2one(
+        "handoo.route",
+        string="Handy Route",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+    )
+    handoo_route_role = fields.Selection(
+        [
+            ("delivery", "Delivery of a Pre-sale Order"),
+            ("load", "Load for Route Sales"),
+            ("route_sale", "Sale from the Truck"),
+            ("undelivered_return", "Return of Goods Not Delivered"),
+            ("customer_return", "Customer Return"),
+            ("unsold_return", "Unsold Stock Back from the Truck"),
+        ],
+        string="Role on the Route",
+        readonly=True,
+        copy=False,
+    )
 
     def _action_done(self):
         if any(picking.picking_type_id.handoo_is_reservation for picking in self):
@@ -27,3 +47,16 @@ class StockPicking(models.Model):
                 )
             )
         return super()._action_done()
+
+
+class StockScrap(models.Model):
+    _inherit = "stock.scrap"
+
+    handoo_route_id = fields.Many2one(
+        "handoo.route",
+        string="Handy Route",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="Route whose settlement recorded this loss (shrinkage).",
+    )

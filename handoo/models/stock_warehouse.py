@@ -13,6 +13,54 @@ class StockWarehouse(models.Model):
         "pre-sale orders.",
     )
 
+    handoo_trucks_location_id = fields.Many2one(
+        "stock.location",
+        string="Handy Trucks",
+        readonly=True,
+        copy=False,
+        help="Parent of the locations that stand for the drivers' trucks.",
+    )
+    handoo_damaged_location_id = fields.Many2one(
+        "stock.location",
+        string="Damaged Returns",
+        readonly=True,
+        copy=False,
+        help="Where customer returns that cannot be sold again are received. It is "
+        "outside the warehouse's stock location, so nothing is reserved from it.",
+    )
+
+    def _handoo_trucks_location(self):
+        """Return the warehouse's parent location of trucks, creating it once."""
+        self.ensure_one()
+        if not self.handoo_trucks_location_id:
+            self.sudo().handoo_trucks_location_id = self._handoo_location(
+                self.env._("Trucks"), "view"
+            )
+        return self.handoo_trucks_location_id
+
+    def _handoo_damaged_location(self):
+        """Return the warehouse's location of damaged returns, creating it once."""
+        self.ensure_one()
+        if not self.handoo_damaged_location_id:
+            self.sudo().handoo_damaged_location_id = self._handoo_location(
+                self.env._("Damaged Returns"), "internal"
+            )
+        return self.handoo_damaged_location_id
+
+    def _handoo_location(self, name, usage):
+        return (
+            self.env["stock.location"]
+            .sudo()
+            .create(
+                {
+                    "name": name,
+                    "usage": usage,
+                    "location_id": self.view_location_id.id,
+                    "company_id": self.company_id.id,
+                }
+            )
+        )
+
     def _handoo_reservation_type(self):
         """Return the warehouse's reservation operation type, creating it once."""
         self.ensure_one()

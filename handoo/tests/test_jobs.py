@@ -88,4 +88,4 @@ class TestJobs(HandooCase):
         triggers = self.env["ir.cron.trigger"]
         before = triggers.search_count([])
         self.env["res.config.settings"].create({}).action_handoo_sync_now()
-        self.assertEqual(triggers.search_count([]) - before, 10)
+        self.assertEqual(triggers.search_count([]) - before, 12)

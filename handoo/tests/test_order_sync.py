@@ -355,6 +355,19 @@ class TestOrderSync(HandooCase):
         free = product.with_context(location=self.stock_location.id).free_qty
         self.assertEqual(free, 96, "the delivery reserves what the reservation held")
 
+    def test_reserve_again_by_hand(self):
+        self.stock_all(100)
+        handy_order = self.create_order()
+        self.sync_orders()
+        order = self.order_of(handy_order)
+        first = order.handoo_reservation_id
+        first.action_cancel()
+        self.assertEqual(order.handoo_reservation_state, "released")
+
+        order.action_handoo_reserve()
+        self.assertNotEqual(order.handoo_reservation_id, first)
+        self.assertEqual(order.handoo_reservation_state, "reserved")
+
     def test_lines_changed_in_odoo_rebuild_reservation(self):
         self.stock_all(100)
         handy_order = self.create_order()

@@ -73,7 +73,7 @@ class TestSettings(HandooCase):
             [("ir_actions_server_id.model_id.model", "=", "handoo.sync")]
         )
         names = crons.mapped("name")
-        self.assertEqual(len(names), 10)
+        self.assertEqual(len(names), 12)
         for name in names:
             self.assertTrue(
                 name.startswith(("HANDY SYNC FROM ", "HANDY SYNC TO ", "HANDY TOOLS ")),
@@ -81,6 +81,8 @@ class TestSettings(HandooCase):
             )
         self.assertIn("HANDY TOOLS Retry failed orders", names)
         self.assertIn("HANDY SYNC FROM Orders", names)
+        self.assertIn("HANDY SYNC FROM Routes", names)
+        self.assertIn("HANDY TOOLS Process webhook events", names)
 
     def test_logs_one_line_per_call_without_token(self):
         self.make_catalog(products=1, customers=1)

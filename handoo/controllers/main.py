@@ -1,0 +1,107 @@
+import hashlib
+import hmac
+import json
+import logging
+import time
+
+from odoo import http
+from odoo.http import request
+
+from ..handy_api import contract
+
+_logger = logging.getLogger(__name__)
+
+
+class HandooWebhookController(http.Controller):
+    """Receives Handy's route events (the contract is in docs/webhooks.md)."""
+
+    @http.route(
+        "/handoo/webhook/<int:company_id>",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+    )
+    def handoo_route_event(self, company_id, **_kwargs):
+        try:
+            return self._receive(company_id)
+        except Exception:  # noqa: BLE001 - Handy gets an answer, never a traceback
+            _logger.exception("Handy webhook for company %s failed", company_id)
+            return self._answer(
+                500, error="The event could not be stored; send it again."
+            )
+
+    def _receive(self, company_id):
+        httprequest = request.httprequest
+        length = httprequest.content_length
+        if length is not None and length > contract.WEBHOOK_MAX_BYTES:
+            return self._answer(413, error="The body is larger than 64 KiB.")
+        raw_body = httprequest.get_data(cache=False)
+        if len(raw_body) > contract.WEBHOOK_MAX_BYTES:
+            return self._answer(413, error="The body is larger than 64 KiB.")
+
+        timestamp = httprequest.headers.get(contract.WEBHOOK_TIMESTAMP_HEADER, "")
+        signature = httprequest.headers.get(contract.WEBHOOK_SIGNATURE_HEADER, "")
+        if not timestamp or not signature:
+            return self._reject(401, company_id, "missing signature headers")
+        company = request.env["res.company"].sudo().browse(company_id).exists()
+        if not company:
+            return self._reject(404, company_id, "unknown company")
+        secret = company.handoo_webhook_secret
+        if not secret:
+            return self._reject(403, company_id, "no webhook secret configured")
+        try:
+            signed_at = int(timestamp)
+        except ValueError:
+            return self._reject(403, company_id, "invalid timestamp")
+        if abs(time.time() - signed_at) > contract.WEBHOOK_MAX_AGE:
+            return self._reject(403, company_id, "timestamp out of range")
+        expected = hmac.new(
+            secret.encode(), timestamp.encode() + b"." + raw_body, hashlib.sha256
+        ).hexdigest()
+        if not hmac.compare_digest(f"sha256={expected}", signature):
+            return self._reject(403, company_id, "signature mismatch")
+
+        try:
+            payload = json.loads(raw_body)
+        except ValueError:
+            return self._answer(400, error="The body is not valid JSON.")
+        events = request.env["handoo.webhook.event"].sudo()
+        problem = events._handoo_check_payload(payload)
+        if problem:
+            _logger.info(
+                "Handy webhook for company %s rejected: %s", company_id, problem
+            )
+            return self._answer(400, error=problem)
+        event, new = events.with_company(company)._handoo_receive(
+            company, payload, raw_body
+        )
+        _logger.info(
+            "Handy webhook %s %s for route %s: %s",
+            payload["event"],
+            event.event_id,
+            event.route_handoo_id,
+            "stored" if new else "repeated",
+        )
+        if new:
+            return self._answer(202, status="accepted", id=event.event_id)
+        return self._answer(200, status="duplicate", id=event.event_id)
+
+    def _reject(self, status, company_id, reason):
+        _logger.warning(
+            "Handy webhook for company %s rejected with %s: %s",
+            company_id,
+            status,
+            reason,
+        )
+        messages = {
+            401: "The signature headers are missing.",
+            403: "The signature is not valid for this company.",
+            404: "No such company.",
+        }
+        return self._answer(status, error=messages[status])
+
+    @staticmethod
+    def _answer(http_status, **body):
+        return request.make_json_response(body, status=http_status)

@@ -1,0 +1,138 @@
+import json
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..handy_api import contract, parse_datetime
+
+_logger = logging.getLogger(__name__)
+
+
+class HandooWebhookEvent(models.Model):
+    """A route event sent by Handy, stored before it is processed.
+
+    The webhook stores the event and answers at once; the job
+    ``HANDY TOOLS Process webhook events`` processes it right after. An event's
+    id is unique per company, so a repeated event is recognised and ignored.
+    """
+
+    _name = "handoo.webhook.event"
+    _description = "Handy Webhook Event"
+    _order = "received_at desc, id desc"
+    _rec_name = "event_id"
+
+    company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
+    event_id = fields.Char(string="Event ID", required=True, readonly=True)
+    event = fields.Selection(
+        [
+            ("route.load_accepted", "Load Accepted"),
+            ("route.finished", "Route Finished"),
+            ("route.closed", "Route Closed"),
+        ],
+        required=True,
+        readonly=True,
+    )
+    route_handoo_id = fields.Char(string="Handy Route", required=True, readonly=True)
+    route_id = fields.Many2one("handoo.route", string="Route", readonly=True)
+    occurred_at = fields.Datetime(readonly=True)
+    received_at = fields.Datetime(default=fields.Datetime.now, readonly=True)
+    processed_at = fields.Datetime(readonly=True)
+    body = fields.Text(readonly=True)
+    state = fields.Selection(
+        [("pending", "To Process"), ("done", "Processed"), ("failed", "Failed")],
+        default="pending",
+        required=True,
+        readonly=True,
+    )
+    attempts = fields.Integer(readonly=True)
+    next_retry = fields.Datetime(readonly=True)
+    error = fields.Text(readonly=True)
+
+    _event_unique = models.UniqueIndex(
+        "(company_id, event_id)", "This event was already received."
+    )
+    _to_process_idx = models.Index("(state, next_retry) WHERE state != 'done'")
+
+    @api.model
+    def _handoo_receive(self, company, payload, raw_body):
+        """Store an event unless it was received already; return ``(event, new)``."""
+        event_id = str(payload["id"])
+        existing = self.search(
+            [("company_id", "=", company.id), ("event_id", "=", event_id)], limit=1
+        )
+        if existing:
+            return existing, False
+        event = self.create(
+            {
+                "company_id": company.id,
+                "event_id": event_id,
+                "event": payload["event"],
+                "route_handoo_id": str(payload["route"]["id"]),
+                "occurred_at": _occurred_at(payload.get("occurredAt")),
+                "body": raw_body.decode("utf-8", errors="replace"),
+            }
+        )
+        self.env.ref("handoo.ir_cron_handoo_process_events").sudo()._trigger()
+        return event, True
+
+    def action_retry(self):
+        """Process these events again now."""
+        self.check_access("write")
+        events = self.filtered(lambda event: event.state != "done")
+        if not events:
+            raise UserError(self.env._("These events are already processed."))
+        events.sudo().write({"state": "pending", "next_retry": False})
+        for company, company_events in events.grouped("company_id").items():
+            self.env["handoo.sync"]._handoo_process_events(company, company_events)
+        return True
+
+    def action_open_route(self):
+        self.ensure_one()
+        if not self.route_id:
+            raise UserError(self.env._("This event's route is not in Odoo yet."))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "handoo.route",
+            "res_id": self.route_id.id,
+            "view_mode": "form",
+        }
+
+    @api.model
+    def _handoo_check_payload(self, payload):
+        """Return what is wrong with a webhook body, or None when it is usable."""
+        if not isinstance(payload, dict):
+            return self.env._("The body must be a JSON object.")
+        for key in ("id", "event", "route"):
+            if not payload.get(key):
+                return self.env._("The body has no '%(key)s'.", key=key)
+        if not isinstance(payload["id"], str) or len(payload["id"]) > 128:
+            return self.env._("'id' must be a string of at most 128 characters.")
+        if payload["event"] not in contract.WEBHOOK_EVENTS:
+            return self.env._(
+                "Unknown event '%(event)s'; expected one of %(events)s.",
+                event=payload["event"],
+                events=", ".join(contract.WEBHOOK_EVENTS),
+            )
+        route = payload["route"]
+        if not isinstance(route, dict) or not isinstance(route.get("id"), int):
+            return self.env._("'route.id' must be an integer.")
+        if (
+            payload.get("occurredAt") is not None
+            and _occurred_at(payload["occurredAt"]) is None
+        ):
+            return self.env._("'occurredAt' is not an ISO 8601 date.")
+        return None
+
+    def _handoo_body(self):
+        self.ensure_one()
+        return json.loads(self.body)
+
+
+def _occurred_at(value):
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        return None
