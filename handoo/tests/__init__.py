@@ -1,4 +1,5 @@
 from . import test_catalog_sync
+from . import test_concurrency
 from . import test_jobs
 from . import test_order_sync
 from . import test_routes

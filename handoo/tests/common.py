@@ -63,6 +63,16 @@ class HandooCase(TransactionCase):
     def sync_orders(self):
         self.run_job("ir_cron_handoo_sync_from_orders")
 
+    def cursor_of(self, job):
+        return self.env["handoo.sync.cursor"].search(
+            [("job", "=", job), ("company_id", "=", self.company.id)]
+        )
+
+    def failure_of(self, key):
+        return self.env["handoo.sync.failure"].search(
+            [("key", "=", key), ("company_id", "=", self.company.id)]
+        )
+
     def last_run(self, job):
         return self.env["handoo.sync.run"].search(
             [("job", "=", job), ("company_id", "=", self.company.id)],

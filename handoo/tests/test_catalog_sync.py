@@ -82,7 +82,9 @@ class TestCatalogFromHandy(HandooCase):
         self.sync_catalogs()
         partners = self.env["res.partner"].search_count([])
         templates = self.env["product.template"].search_count([])
-        self.env["handoo.sync.cursor"].search([]).write({"last_end": False})
+        self.env["handoo.sync.cursor"].search(
+            [("company_id", "=", self.company.id)]
+        ).write({"last_end": False})
 
         self.sync_catalogs()
         self.assertEqual(self.env["res.partner"].search_count([]), partners)
@@ -109,7 +111,7 @@ class TestCatalogFromHandy(HandooCase):
 
     def test_late_change_inside_overlap_is_read(self):
         self.sync_catalogs()
-        cursor = self.env["handoo.sync.cursor"].search([("job", "=", "customer_from")])
+        cursor = self.cursor_of("customer_from")
         # Saved by Handy with a time a few minutes before the last pull ended, but
         # visible only after it: its lastUpdated falls in the window already read.
         self.store.set_clock(cursor.last_end - timedelta(minutes=4))
@@ -228,9 +230,7 @@ class TestCatalogFromHandy(HandooCase):
         self.assertIn(str(good["id"]), imported)
         self.assertNotIn("987654", imported)
         self.assertEqual(stats["failed"], 1)
-        failure = self.env["handoo.sync.failure"].search(
-            [("key", "=", "customer:987654")]
-        )
+        failure = self.failure_of("customer:987654")
         self.assertEqual(failure.state, "to_retry")
         self.assertTrue(failure.reason)
         self.assertIn("987654", failure.payload)
@@ -244,9 +244,7 @@ class TestCatalogFromHandy(HandooCase):
         run = self.last_run("zone_from")
         self.assertEqual(run.state, "failed")
         self.assertIn("token", run.message)
-        self.assertFalse(
-            self.env["handoo.sync.cursor"].search([("job", "=", "zone_from")]).last_end
-        )
+        self.assertFalse(self.cursor_of("zone_from").last_end)
 
 
 @tagged("post_install", "-at_install")
@@ -353,9 +351,7 @@ class TestCatalogToHandy(HandooCase):
         )
         self.push("customers")
         self.assertFalse(partner.handoo_id)
-        failure = self.env["handoo.sync.failure"].search(
-            [("key", "=", f"export:res.partner:{partner.id}")]
-        )
+        failure = self.failure_of(f"export:res.partner:{partner.id}")
         self.assertEqual(failure.state, "to_retry")
         self.assertEqual(failure.direction, "to")
         self.assertIn("zone", failure.reason)
@@ -413,9 +409,7 @@ class TestCatalogToHandy(HandooCase):
             }
         )
         self.push("products")
-        failure = self.env["handoo.sync.failure"].search(
-            [("key", "=", f"export:product.template:{template.id}")]
-        )
+        failure = self.failure_of(f"export:product.template:{template.id}")
         self.assertIn("'/'", failure.reason)
 
     def test_products_not_for_handy_stay_out(self):

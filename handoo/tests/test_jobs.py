@@ -49,12 +49,12 @@ class TestJobs(HandooCase):
             sorted(orders.mapped("handoo_id")),
             sorted(str(order["id"]) for order in handy_orders),
         )
-        runs = self.env["handoo.sync.run"].search([("job", "=", "order_from")])
+        runs = self.env["handoo.sync.run"].search(
+            [("job", "=", "order_from"), ("company_id", "=", self.company.id)]
+        )
         self.assertGreater(len(runs), 1)
         self.assertEqual(sum(runs.mapped("created")), 7)
-        self.assertTrue(
-            self.env["handoo.sync.cursor"].search([("job", "=", "order_from")]).last_end
-        )
+        self.assertTrue(self.cursor_of("order_from").last_end)
 
     def test_crashed_run_closed_as_interrupted(self):
         stale = self.env["handoo.sync.run"].create(

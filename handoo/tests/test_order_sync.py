@@ -170,9 +170,7 @@ class TestOrderSync(HandooCase):
         self.sync_orders()
 
         self.assertFalse(self.order_of(handy_order))
-        failure = self.env["handoo.sync.failure"].search(
-            [("key", "=", f"order:{handy_order['id']}")]
-        )
+        failure = self.failure_of(f"order:{handy_order['id']}")
         self.assertIn("0.625", failure.reason)
         self.assertIn("decimal accuracy", failure.reason)
 
@@ -260,9 +258,7 @@ class TestOrderSync(HandooCase):
         orders = self.handoo_orders()
         self.assertEqual(len(orders), 2)
 
-        self.env["handoo.sync.cursor"].search(
-            [("job", "=", "order_from")]
-        ).last_end = False
+        self.cursor_of("order_from").last_end = False
         self.sync_orders()
         self.assertEqual(self.handoo_orders(), orders)
         self.assertEqual(self.last_run("order_from").created, 0)
@@ -271,9 +267,7 @@ class TestOrderSync(HandooCase):
     def test_late_order_inside_overlap_is_read(self):
         self.create_order()
         self.sync_orders()
-        cursor = self.env["handoo.sync.cursor"].search(
-            [("job", "=", "order_from"), ("company_id", "=", self.company.id)]
-        )
+        cursor = self.cursor_of("order_from")
         # An order that reached Handy's database with a time before the last pull.
         late = self.create_order(date_created=cursor.last_end - timedelta(minutes=3))
         self.sync_orders()
@@ -451,9 +445,7 @@ class TestOrderSync(HandooCase):
         self.sync_orders()
 
         self.assertEqual(order.state, "sale")
-        failure = self.env["handoo.sync.failure"].search(
-            [("key", "=", f"order:{handy_order['id']}")]
-        )
+        failure = self.failure_of(f"order:{handy_order['id']}")
         self.assertEqual(failure.state, "to_retry")
         self.assertIn(order.name, failure.reason)
 
@@ -470,9 +462,7 @@ class TestOrderSync(HandooCase):
         self.assertTrue(self.order_of(good))
         self.assertTrue(self.order_of(also_good))
         self.assertFalse(self.order_of(bad))
-        failure = self.env["handoo.sync.failure"].search(
-            [("key", "=", f"order:{bad['id']}")]
-        )
+        failure = self.failure_of(f"order:{bad['id']}")
         self.assertEqual(failure.state, "to_retry")
         self.assertEqual(failure.kind, "order")
         self.assertIn("DESCONTINUADO-1", failure.reason)
@@ -487,9 +477,7 @@ class TestOrderSync(HandooCase):
     def test_retry_job_imports_fixed_order(self):
         bad = self.create_order(items=[{"product": "NUEVO-1", "quantity": 2}])
         self.sync_orders()
-        failure = self.env["handoo.sync.failure"].search(
-            [("key", "=", f"order:{bad['id']}")]
-        )
+        failure = self.failure_of(f"order:{bad['id']}")
         self.assertEqual(failure.attempts, 1)
 
         # Not due yet: the retry job leaves it alone.
@@ -522,9 +510,7 @@ class TestOrderSync(HandooCase):
     def test_retry_button_imports_fixed_order(self):
         bad = self.create_order(items=[{"product": "NUEVO-2", "quantity": 2}])
         self.sync_orders()
-        failure = self.env["handoo.sync.failure"].search(
-            [("key", "=", f"order:{bad['id']}")]
-        )
+        failure = self.failure_of(f"order:{bad['id']}")
         result = failure.action_retry()
         self.assertEqual(result["params"]["type"], "warning")
         self.assertEqual(failure.state, "to_retry")
@@ -545,7 +531,7 @@ class TestOrderSync(HandooCase):
         run = self.last_run("order_from")
         self.assertEqual(run.state, "failed")
         self.assertIn("503", run.message)
-        cursor = self.env["handoo.sync.cursor"].search([("job", "=", "order_from")])
+        cursor = self.cursor_of("order_from")
         self.assertFalse(cursor.last_end, "the window is read again next time")
 
         self.sandbox.faults.clear()

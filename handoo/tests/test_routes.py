@@ -66,7 +66,10 @@ class RouteCase(HandooCase):
 
     def route_of(self, handy_route):
         return self.env["handoo.route"].search(
-            [("handoo_id", "=", str(handy_route["id"]))]
+            [
+                ("handoo_id", "=", str(handy_route["id"])),
+                ("handoo_company_id", "=", self.company.id),
+            ]
         )
 
     def qty(self, code, location):
@@ -282,7 +285,12 @@ class TestRouteSteps(RouteCase):
         # The next route's load only takes from the warehouse what is missing.
         self.store.accept_route(next_id)
         self.sync_routes()
-        next_route = self.env["handoo.route"].search([("handoo_id", "=", str(next_id))])
+        next_route = self.env["handoo.route"].search(
+            [
+                ("handoo_id", "=", str(next_id)),
+                ("handoo_company_id", "=", self.company.id),
+            ]
+        )
         self.assertEqual(next_route.truck_location_id, truck)
         self.assertFalse(
             next_route.picking_ids.filtered(lambda p: p.handoo_route_role == "load")
@@ -418,13 +426,16 @@ class TestRouteSafety(RouteCase):
         # The failed step left no transfer and no confirmed order behind.
         self.assertFalse(self.route_of(handy_route).load_done)
         self.assertFalse(
-            self.env["stock.picking"].search([("handoo_route_id", "!=", False)])
+            self.env["stock.picking"].search(
+                [
+                    ("handoo_route_id", "!=", False),
+                    ("company_id", "=", self.company.id),
+                ]
+            )
         )
         for order in self.handy_orders:
             self.assertEqual(self.order_of(order).state, "draft")
-        failure = self.env["handoo.sync.failure"].search(
-            [("key", "=", f"route:{handy_route['id']}")]
-        )
+        failure = self.failure_of(f"route:{handy_route['id']}")
         self.assertIn("worker killed", failure.reason)
 
         self.sync_routes()

@@ -31,7 +31,10 @@ class TestHandyTab(HttpCase):
         )
         self.env.ref("handoo.ir_cron_handoo_sync_from_orders").method_direct_trigger()
         order = self.env["sale.order"].search(
-            [("handoo_id", "=", str(handy_order["id"]))]
+            [
+                ("handoo_id", "=", str(handy_order["id"])),
+                ("handoo_company_id", "=", self.env.company.id),
+            ]
         )
         self.assertEqual(len(order), 1)
 

@@ -225,7 +225,10 @@ class TestWebhooks(HttpCase):
         route = event.route_id
         self.assertEqual(route.state, "loaded")
         sale_order = self.env["sale.order"].search(
-            [("handoo_id", "=", str(order["id"]))]
+            [
+                ("handoo_id", "=", str(order["id"])),
+                ("handoo_company_id", "=", self.company.id),
+            ]
         )
         self.assertEqual(sale_order.state, "sale")
         self.assertEqual(sale_order.picking_ids.state, "done")
@@ -294,6 +297,9 @@ class TestWebhooks(HttpCase):
         self.env.ref("handoo.ir_cron_handoo_sync_from_routes").method_direct_trigger()
         self.env.invalidate_all()
         route = self.env["handoo.route"].search(
-            [("handoo_id", "=", str(handy_route["id"]))]
+            [
+                ("handoo_id", "=", str(handy_route["id"])),
+                ("handoo_company_id", "=", self.company.id),
+            ]
         )
         self.assertEqual(route.state, "loaded")
