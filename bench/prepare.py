@@ -55,6 +55,18 @@ while True:
 with open(os.environ["HANDOO_BENCH_ORDERS"], "w", encoding="utf-8") as output:
     json.dump(orders, output)
 
+if os.environ.get("HANDOO_BENCH_IMPORT_ORDERS"):
+    company.handoo_webhook_secret = os.environ["HANDOO_BENCH_SECRET"]
+    env.cr.commit()
+    cursor = env["handoo.sync.cursor"]
+    for _call in range(100):
+        env.ref("handoo.ir_cron_handoo_sync_from_orders").method_direct_trigger()
+        env.cr.commit()
+        env.invalidate_all()
+        state = cursor.search([("job", "=", "order_from")])
+        if state.last_end and not state.resume_from:
+            break
+
 result = {
     "orders": len(orders),
     "lines": sum(len(order["items"]) for order in orders),

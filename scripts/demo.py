@@ -2,9 +2,10 @@
 """Load a day of Handy pre-sale orders into a fresh Odoo 19 database.
 
 Starts the Handy sandbox with demo data, creates the database (a company in
-Mexico), installs handoo, points it at the sandbox, runs the sync jobs, and
-prints what the sandbox holds against what Odoo now holds. The database and
-the sandbox's state stay for ``make serve``.
+Mexico), installs handoo, points it at the sandbox, runs the sync jobs, plays
+a day of routes whose webhooks reach an Odoo server, and prints what the
+sandbox holds against what Odoo now holds, route settlements included. The
+database and the sandbox's state stay for ``make serve``.
 """
 
 import argparse
@@ -74,6 +75,47 @@ def start_sandbox(port, args):
     sys.exit(f"The Handy sandbox did not answer on port {port}.")
 
 
+def start_odoo_server(paths, db, port):
+    """Start Odoo's HTTP server on the database and wait until it answers."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            sys.exit(f"Port {port} is already in use; stop what listens there first.")
+    log = open(STATE_DIR / "odoo-server.log", "w", encoding="utf-8")  # noqa: SIM115
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            paths,
+            "-d",
+            db,
+            "--db-filter",
+            f"^{db}$",
+            "--http-interface=127.0.0.1",
+            f"--http-port={port}",
+            "--max-cron-threads=0",
+        ],
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    for _attempt in range(300):
+        if server.poll() is not None:
+            sys.exit(
+                f"Odoo's server stopped at start; see {STATE_DIR / 'odoo-server.log'}."
+            )
+        try:
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/web/health", timeout=2
+            ) as answer:
+                answer.read()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    sys.exit("Odoo's server did not answer.")
+
+
 def odoo(args, log_name, stdin=None, env=None):
     """Run Odoo with ``args``; exit with its log's tail when it fails."""
     log_path = STATE_DIR / log_name
@@ -98,6 +140,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", default="handoo_demo")
     parser.add_argument("--sandbox-port", type=int, default=8765)
+    parser.add_argument("--odoo-port", type=int, default=8070)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--customers", type=int, default=60)
     parser.add_argument("--products", type=int, default=120)
@@ -116,19 +159,27 @@ def main():
             [paths, "-d", args.db, "-i", "handoo", "--stop-after-init", "--no-http"],
             "install.log",
         )
-        print("Syncing with Handy (catalogs, stock, orders)...", flush=True)
-        env = dict(
-            os.environ,
-            HANDOO_DEMO_URL=f"http://127.0.0.1:{args.sandbox_port}",
-            HANDOO_DEMO_TOKEN=TOKEN,
-        )
-        script = (REPO / "scripts" / "demo_sync.py").read_text(encoding="utf-8")
-        output = odoo(
-            [paths, "shell", "-d", args.db, "--no-http", "--log-level=info"],
-            "sync.log",
-            stdin=script,
-            env=env,
-        )
+        # An Odoo server receives the sandbox's route webhooks; the demo runs the
+        # jobs itself, so the server runs none.
+        server = start_odoo_server(paths, args.db, args.odoo_port)
+        try:
+            print("Syncing with Handy (catalogs, stock, orders, routes)...", flush=True)
+            env = dict(
+                os.environ,
+                HANDOO_DEMO_URL=f"http://127.0.0.1:{args.sandbox_port}",
+                HANDOO_DEMO_TOKEN=TOKEN,
+                HANDOO_DEMO_ODOO=f"http://127.0.0.1:{args.odoo_port}",
+            )
+            script = (REPO / "scripts" / "demo_sync.py").read_text(encoding="utf-8")
+            output = odoo(
+                [paths, "shell", "-d", args.db, "--no-http", "--log-level=info"],
+                "sync.log",
+                stdin=script,
+                env=env,
+            )
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.wait(timeout=60)
         print(output, end="")
     finally:
         sandbox.send_signal(signal.SIGINT)

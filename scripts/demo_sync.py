@@ -8,6 +8,9 @@ import urllib.request
 
 SANDBOX = os.environ["HANDOO_DEMO_URL"]
 TOKEN = os.environ["HANDOO_DEMO_TOKEN"]
+ODOO = os.environ["HANDOO_DEMO_ODOO"]
+WEBHOOK_SECRET = "demo-webhook-secret"
+ROUTE_ORDERS = 25
 
 
 def handy_get(path, **params):
@@ -136,6 +139,24 @@ env.cr.commit()
 run_job("ir_cron_handoo_sync_to_customers")
 run_job("ir_cron_handoo_sync_to_products")
 
+# A day of routes: the drivers accept their loads, deliver, sell from the truck
+# and take returns; the office closes the routes. Each step sends its webhooks
+# to Odoo's server, and the job that processes them runs after each step.
+company.handoo_webhook_secret = WEBHOOK_SECRET
+env.cr.commit()
+handy_control(
+    "/webhooks",
+    {"url": f"{ODOO}/handoo/webhook/{company.id}", "secret": WEBHOOK_SECRET},
+)
+handy_control(
+    "/scenario/plan", {"seed": 42, "routes": 3, "orders_per_route": ROUTE_ORDERS}
+)
+for step in ("accepted", "finished", "closed"):
+    day = handy_control("/scenario/play", {"until": step})["summary"]
+    run_job("ir_cron_handoo_process_events")
+# The safety net finds nothing left to do.
+run_job("ir_cron_handoo_sync_from_routes")
+
 # ----------------------------------------------------------------------
 # Summary
 # ----------------------------------------------------------------------
@@ -250,6 +271,81 @@ for record, label in (
 ):
     status = f"Handy id {record.handoo_id}" if record.handoo_id else "NOT SENT"
     print(f"  {label:<9} {record.display_name}: {status}")
+
+routes = env["handoo.route"].search(
+    [
+        ("company_id", "=", company.id),
+        ("handoo_id", "in", [str(route["routeId"]) for route in day["routes"]]),
+    ]
+)
+events = env["handoo.webhook.event"].search([("company_id", "=", company.id)])
+print()
+print(
+    f"Routes (Handy > Routes): {len(routes)} closed of {len(day['routes'])}; webhook "
+    f"events received {len(events)}, processed "
+    f"{len(events.filtered(lambda event: event.state == 'done'))}"
+)
+for route in routes:
+    lines = route.line_ids
+    balance = "balances" if not route.settlement_difference else "DOES NOT BALANCE"
+    print(
+        f"  {route.name}: {route.state}, {len(route.order_ids)} orders, "
+        f"{len(route.route_sale_ids)} sales from the truck, "
+        f"{len(route.picking_ids)} transfers; settlement {balance}"
+    )
+    total = {
+        name: sum(lines.mapped(name))
+        for name in lines._fields
+        if name
+        in (
+            "loaded",
+            "delivered",
+            "sold",
+            "returned",
+            "unsold",
+            "left_to_warehouse",
+            "left_on_truck",
+            "left_lost",
+            "customer_returns",
+        )
+    }
+    print(
+        f"    loaded {total['loaded']:g} = delivered {total['delivered']:g} + sold "
+        f"{total['sold']:g} + not delivered {total['returned']:g} + left "
+        f"{total['unsold']:g} (back {total['left_to_warehouse']:g}, on truck "
+        f"{total['left_on_truck']:g}, shrinkage {total['left_lost']:g}); customer "
+        f"returns {total['customer_returns']:g}"
+    )
+    expected = next(r for r in day["routes"] if str(r["routeId"]) == route.handoo_id)
+    mismatched = []
+    for code, figures in expected["products"].items():
+        line = lines.filtered(
+            lambda line, code=code: line.product_id.default_code == code
+        )
+        for handy_key, odoo_field in (
+            ("delivered", "delivered"),
+            ("sold", "sold"),
+            ("returnedUndelivered", "returned"),
+        ):
+            if (
+                abs((line[odoo_field] if line else 0.0) - figures.get(handy_key, 0.0))
+                > 1e-6
+            ):
+                mismatched.append(f"{code} {handy_key}")
+    print(
+        "    matches Handy's figures for every product"
+        if not mismatched
+        else f"    DIFFERS from Handy's figures: {', '.join(mismatched)}"
+    )
+roles = {}
+for picking in routes.picking_ids:
+    label = dict(picking._fields["handoo_route_role"].selection)[
+        picking.handoo_route_role
+    ]
+    roles[label] = roles.get(label, 0) + 1
+print("  Transfers made by the routes:")
+for label, count in sorted(roles.items()):
+    print(f"    {count:>4}  {label}")
 
 print()
 print(f"Failures waiting for a retry: {len(failures)}")

@@ -50,7 +50,7 @@ class HandooRoute(models.Model):
         "there, and what is carried to the next route stays there.",
     )
     warehouse_id = fields.Many2one("stock.warehouse", readonly=True)
-    date_for_delivery = fields.Date(readonly=True)
+    date_for_delivery = fields.Date(string="Delivery Date", readonly=True)
     handy_status = fields.Selection(
         HANDY_ROUTE_STATUSES, string="Status in Handy", readonly=True, tracking=True
     )
@@ -65,11 +65,11 @@ class HandooRoute(models.Model):
         required=True,
         readonly=True,
         tracking=True,
-        help="How far Odoo has applied the route.",
+        help="Last step of the route that Odoo has applied.",
     )
-    load_done = fields.Boolean(readonly=True, copy=False)
-    finish_done = fields.Boolean(readonly=True, copy=False)
-    close_done = fields.Boolean(readonly=True, copy=False)
+    load_done = fields.Boolean(string="Load Applied", readonly=True, copy=False)
+    finish_done = fields.Boolean(string="End Applied", readonly=True, copy=False)
+    close_done = fields.Boolean(string="Closure Applied", readonly=True, copy=False)
     date_load_accepted = fields.Datetime(string="Load Accepted", readonly=True)
     date_finished = fields.Datetime(string="Finished on Device", readonly=True)
     date_closed = fields.Datetime(string="Closed", readonly=True)
@@ -101,7 +101,7 @@ class HandooRoute(models.Model):
         compute="_compute_settlement_difference",
         store=True,
         help="Set when, for some product, what was loaded is not what was "
-        "delivered, sold, returned and left on the truck.",
+        "delivered, sold, not delivered and left over.",
     )
     handoo_payload = fields.Text(string="Handy Data", readonly=True)
     initial_amount = fields.Monetary(
@@ -181,7 +181,7 @@ class HandooRoute(models.Model):
 class HandooRouteLine(models.Model):
     """Settlement of one product of a route, in the product's unit.
 
-    loaded = delivered + sold on the route + returned + left on the truck.
+    loaded = delivered + sold on the route + not delivered + leftovers.
     """
 
     _name = "handoo.route.line"
@@ -227,7 +227,8 @@ class HandooRouteLine(models.Model):
         compute="_compute_totals",
         store=True,
         digits="Product Unit",
-        string="Left on Truck",
+        string="Leftovers",
+        help="What was left on the truck at closure, wherever it went.",
     )
     customer_returns = fields.Float(
         string="Customer Returns",
@@ -236,14 +237,14 @@ class HandooRouteLine(models.Model):
         help="Goods customers gave back; they come in addition to the load.",
     )
     customer_returns_damaged = fields.Float(
-        string="of which Damaged", digits="Product Unit", readonly=True
+        string="Damaged Returns", digits="Product Unit", readonly=True
     )
     difference = fields.Float(
         compute="_compute_totals",
         store=True,
         digits="Product Unit",
-        help="Loaded minus delivered, sold, not delivered and left on the truck. "
-        "Anything but zero needs a look.",
+        help="Loaded minus delivered, sold, not delivered and leftovers. Anything "
+        "but zero needs a look.",
     )
 
     @api.depends(

@@ -81,7 +81,11 @@ class RouteProcessor:
         )
         if not driver:
             raise UserError(
-                self.env._("Handy route %(id)s has no driver.", id=data["id"])
+                self.env._(
+                    "Handy route %(id)s has no driver. Assign one in Handy, then "
+                    "retry.",
+                    id=data["id"],
+                )
             )
         self.stats["created"] += 1
         return routes.create(
@@ -220,7 +224,9 @@ class RouteProcessor:
             if order.state == "cancel":
                 raise UserError(
                     self.env._(
-                        "Order %(order)s of the route is cancelled in Odoo.",
+                        "Order %(order)s of the route is cancelled in Odoo. Set it "
+                        "back to quotation, or take it off the route in Handy, then "
+                        "retry.",
                         order=order.name,
                     )
                 )
@@ -479,8 +485,9 @@ class RouteProcessor:
             if destination not in index:
                 raise UserError(
                     self.env._(
-                        "Handy route %(id)s settles a product to '%(where)s', which "
-                        "handoo does not know.",
+                        "Handy route %(id)s sends leftovers to '%(where)s', a "
+                        "destination handoo does not support. Update handoo, then "
+                        "retry.",
                         id=data["id"],
                         where=destination,
                     )

@@ -123,7 +123,7 @@ class SaleOrder(models.Model):
     handoo_route_role = fields.Selection(
         [
             ("presale", "Pre-sale Delivered by the Route"),
-            ("route_sale", "Sold on the Route"),
+            ("route_sale", "Route Sale"),
         ],
         string="Role on the Route",
         readonly=True,
@@ -133,8 +133,8 @@ class SaleOrder(models.Model):
         string="Route Sale Payment",
         readonly=True,
         copy=False,
-        help="How the customer pays a sale made from the truck, as Handy says it "
-        "(cash or credit).",
+        help="How the customer pays a sale made from the truck, as Handy reports "
+        "it (cash or credit).",
     )
 
     _handoo_id_unique = models.UniqueIndex(

@@ -27,7 +27,7 @@ class StockPicking(models.Model):
         [
             ("delivery", "Delivery of a Pre-sale Order"),
             ("load", "Load for Route Sales"),
-            ("route_sale", "Sale from the Truck"),
+            ("route_sale", "Route Sale"),
             ("undelivered_return", "Return of Goods Not Delivered"),
             ("customer_return", "Customer Return"),
             ("unsold_return", "Unsold Stock Back from the Truck"),
