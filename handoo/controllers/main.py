@@ -6,6 +6,7 @@ import time
 
 from odoo import http
 from odoo.http import request
+from odoo.tools import SQL
 
 from ..handy_api import contract
 
@@ -45,10 +46,17 @@ class HandooWebhookController(http.Controller):
         signature = httprequest.headers.get(contract.WEBHOOK_SIGNATURE_HEADER, "")
         if not timestamp or not signature:
             return self._reject(401, company_id, "missing signature headers")
-        company = request.env["res.company"].sudo().browse(company_id).exists()
-        if not company:
+        # One small query rather than loading the whole company record.
+        request.env.cr.execute(
+            SQL(
+                "SELECT handoo_webhook_secret FROM res_company WHERE id = %s",
+                company_id,
+            )
+        )
+        row = request.env.cr.fetchone()
+        if not row:
             return self._reject(404, company_id, "unknown company")
-        secret = company.handoo_webhook_secret
+        secret = row[0]
         if not secret:
             return self._reject(403, company_id, "no webhook secret configured")
         try:
@@ -74,9 +82,8 @@ class HandooWebhookController(http.Controller):
                 "Handy webhook for company %s rejected: %s", company_id, problem
             )
             return self._answer(400, error=problem)
-        event, new = events.with_company(company)._handoo_receive(
-            company, payload, raw_body
-        )
+        company = request.env["res.company"].sudo().browse(company_id)
+        event, new = events._handoo_receive(company, payload, raw_body)
         _logger.info(
             "Handy webhook %s %s for route %s: %s",
             payload["event"],

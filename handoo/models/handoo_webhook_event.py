@@ -3,6 +3,7 @@ import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..handy_api import contract, parse_datetime
 
@@ -56,25 +57,53 @@ class HandooWebhookEvent(models.Model):
 
     @api.model
     def _handoo_receive(self, company, payload, raw_body):
-        """Store an event unless it was received already; return ``(event, new)``."""
+        """Store an event unless it was received already; return ``(event, new)``.
+
+        One ``INSERT ... ON CONFLICT DO NOTHING`` both stores the event and
+        detects a repeat, so two copies of an event received at the same moment
+        are stored once. The processing job is woken unless a wake-up is already
+        pending: under a burst of events, one run takes them all.
+        """
         event_id = str(payload["id"])
-        existing = self.search(
-            [("company_id", "=", company.id), ("event_id", "=", event_id)], limit=1
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO handoo_webhook_event (
+                    company_id, event_id, event, route_handoo_id, occurred_at,
+                    received_at, body, state, attempts,
+                    create_uid, create_date, write_uid, write_date
+                )
+                VALUES (%s, %s, %s, %s, %s, %s, %s, 'pending', 0, %s, %s, %s, %s)
+                ON CONFLICT (company_id, event_id) DO NOTHING
+                RETURNING id
+                """,
+                company.id,
+                event_id,
+                payload["event"],
+                str(payload["route"]["id"]),
+                _occurred_at(payload.get("occurredAt")),
+                now,
+                raw_body.decode("utf-8", errors="replace"),
+                self.env.uid,
+                now,
+                self.env.uid,
+                now,
+            )
         )
-        if existing:
+        row = self.env.cr.fetchone()
+        if not row:
+            existing = self.search(
+                [("company_id", "=", company.id), ("event_id", "=", event_id)], limit=1
+            )
             return existing, False
-        event = self.create(
-            {
-                "company_id": company.id,
-                "event_id": event_id,
-                "event": payload["event"],
-                "route_handoo_id": str(payload["route"]["id"]),
-                "occurred_at": _occurred_at(payload.get("occurredAt")),
-                "body": raw_body.decode("utf-8", errors="replace"),
-            }
+        cron = self.env.ref("handoo.ir_cron_handoo_process_events").sudo()
+        self.env.cr.execute(
+            SQL("SELECT 1 FROM ir_cron_trigger WHERE cron_id = %s LIMIT 1", cron.id)
         )
-        self.env.ref("handoo.ir_cron_handoo_process_events").sudo()._trigger()
-        return event, True
+        if not self.env.cr.fetchone():
+            cron._trigger()
+        return self.browse(row[0]), True
 
     def action_retry(self):
         """Process these events again now."""

@@ -327,8 +327,12 @@ class RouteProcessor:
                 continue
             delivered = self._delivered_by_item(payload)
             for line in order.order_line:
-                line.handoo_delivered_qty = delivered.get(line.handoo_item_id, 0.0)
-            order.handoo_status = payload.get("operativeStatus")
+                quantity = delivered.get(line.handoo_item_id, 0.0)
+                if line.handoo_delivered_qty != quantity:
+                    line.handoo_delivered_qty = quantity
+            status = payload.get("operativeStatus")
+            if order.handoo_status != status:
+                order.handoo_status = status
 
     @staticmethod
     def _delivered_by_item(payload):
@@ -373,6 +377,7 @@ class RouteProcessor:
         order's delivered quantity becomes Handy's. Returns ``{product: qty}``.
         """
         returned = defaultdict(float)
+        receipts = self.env["stock.picking"]
         for order in route.order_ids:
             payload = orders.get(order.handoo_id)
             if not payload:
@@ -403,10 +408,12 @@ class RouteProcessor:
                     if move.picking_id == picking
                 }
                 if quantities:
-                    self._return(route, picking, quantities)
+                    receipts |= self._return(route, picking, quantities)
+        self._validate(receipts)
         return dict(returned)
 
     def _return(self, route, picking, quantities):
+        """Create the return of a delivery for ``{move: quantity}``; return it."""
         wizard = (
             self.env["stock.return.picking"]
             .with_context(active_id=picking.id, active_model="stock.picking")
@@ -418,7 +425,7 @@ class RouteProcessor:
         receipt.write(
             {"handoo_route_id": route.id, "handoo_route_role": "undelivered_return"}
         )
-        self._validate(receipt)
+        return receipt
 
     def _receive_customer_returns(self, route, orders):
         """Receive the goods customers gave back, apart when damaged.
