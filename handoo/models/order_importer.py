@@ -418,6 +418,10 @@ class OrderImporter:
         partner = self.partners.get(key)
         if partner:
             return partner
+        partner = self.env["res.partner"]._handoo_find(self.company, [key]).get(key)
+        if partner:
+            self.partners[key] = partner
+            return partner
         code = customer.get("code")
         try:
             partner = self.env["res.partner"]._handoo_fetch(
@@ -448,6 +452,10 @@ class OrderImporter:
         product = self.products.get(key)
         if product:
             return product
+        template = self.env["product.template"]._handoo_find(self.company, [key])
+        if template.get(key) and template[key].product_variant_id:
+            self.products[key] = template[key].product_variant_id
+            return self.products[key]
         code = product_data.get("code")
         try:
             template = self.env["product.template"]._handoo_fetch(
