@@ -35,10 +35,13 @@ class HandooWebhookController(http.Controller):
 
     def _receive(self, company_id):
         httprequest = request.httprequest
+        # Odoo also routes OPTIONS to POST-only routes; only POST is an event.
+        if httprequest.method != "POST":
+            return self._answer(405, error="Only POST is accepted.")
         length = httprequest.content_length
         if length is not None and length > contract.WEBHOOK_MAX_BYTES:
             return self._answer(413, error="The body is larger than 64 KiB.")
-        raw_body = httprequest.get_data(cache=False)
+        raw_body = self._read_body(httprequest)
         if len(raw_body) > contract.WEBHOOK_MAX_BYTES:
             return self._answer(413, error="The body is larger than 64 KiB.")
 
@@ -58,13 +61,15 @@ class HandooWebhookController(http.Controller):
             return self._reject(404, company_id, "unknown company")
         secret = row[0]
         if not secret:
-            return self._reject(403, company_id, "no webhook secret configured")
+            return self._reject(
+                403, company_id, "no webhook secret configured", "no_secret"
+            )
         try:
             signed_at = int(timestamp)
         except ValueError:
             return self._reject(403, company_id, "invalid timestamp")
         if abs(time.time() - signed_at) > contract.WEBHOOK_MAX_AGE:
-            return self._reject(403, company_id, "timestamp out of range")
+            return self._reject(403, company_id, "timestamp out of range", "clock")
         expected = hmac.new(
             secret.encode(), timestamp.encode() + b"." + raw_body, hashlib.sha256
         ).hexdigest()
@@ -73,7 +78,7 @@ class HandooWebhookController(http.Controller):
 
         try:
             payload = json.loads(raw_body)
-        except ValueError:
+        except (ValueError, RecursionError):
             return self._answer(400, error="The body is not valid JSON.")
         events = request.env["handoo.webhook.event"].sudo()
         problem = events._handoo_check_payload(payload)
@@ -95,7 +100,31 @@ class HandooWebhookController(http.Controller):
             return self._answer(202, status="accepted", id=event.event_id)
         return self._answer(200, status="duplicate", id=event.event_id)
 
-    def _reject(self, status, company_id, reason):
+    @staticmethod
+    def _read_body(httprequest):
+        """Read the body, but never more than the limit and one byte.
+
+        A body sent in chunks announces no length, and the Werkzeug 2 that Odoo
+        runs on Python 3.11 reads such a body whole in ``get_data``: an unsigned
+        sender could make Odoo read any amount before the 413. Odoo's request
+        does not expose Werkzeug's stream, so it is read from the Werkzeug
+        request that Odoo's wraps.
+        """
+        wrapped = getattr(httprequest, "_HTTPRequest__wrapped", None)
+        if wrapped is None:
+            return httprequest.get_data(cache=False)
+        stream = wrapped.stream
+        wanted = contract.WEBHOOK_MAX_BYTES + 1
+        parts = []
+        while wanted > 0:
+            part = stream.read(wanted)
+            if not part:
+                break
+            parts.append(part)
+            wanted -= len(part)
+        return b"".join(parts)
+
+    def _reject(self, status, company_id, reason, cause=None):
         _logger.warning(
             "Handy webhook for company %s rejected with %s: %s",
             company_id,
@@ -106,8 +135,12 @@ class HandooWebhookController(http.Controller):
             401: "The signature headers are missing.",
             403: "The signature is not valid for this company.",
             404: "No such company.",
+            "clock": "The timestamp is more than 5 minutes away from Odoo's clock; "
+            "check the sender's clock.",
+            "no_secret": "Webhooks are not set up for this company: it has no "
+            "webhook secret in Odoo.",
         }
-        return self._answer(status, error=messages[status])
+        return self._answer(status, error=messages[cause or status])
 
     @staticmethod
     def _answer(http_status, **body):

@@ -193,9 +193,11 @@ class HandyClient:
                 reset_at=exc.reset_at,
             ) from None
         except requests.RequestException as exc:
-            reason, message = self._describe_connection_error(exc)
+            reason, message, detail = self._describe_connection_error(exc)
             self._log_failure(method, shown, started, reason)
-            raise HandyConnectionError(message, method=method, path=path) from None
+            raise HandyConnectionError(
+                message, method=method, path=path, detail=detail
+            ) from None
         finally:
             self.request_count += 1
         self._note_rate_limit(response)
@@ -219,18 +221,25 @@ class HandyClient:
         return self._decode(response, method, path)
 
     def _describe_connection_error(self, exc):
-        """Return a log reason and an error message for a call that got no response."""
+        """Return the log reason, the message and the cause of a call with no answer."""
         if isinstance(exc, requests.ConnectTimeout):
-            return "connect timed out", (
+            return (
+                "connect timed out",
                 f"Could not connect to Handy at {self.base_url} within "
-                f"{self._connect_timeout():g} seconds."
+                f"{self._connect_timeout():g} seconds.",
+                f"{self.base_url}, {self._connect_timeout():g} s",
             )
         if isinstance(exc, requests.Timeout) or _is_read_timeout(exc):
-            return "timed out", (
-                f"Handy did not answer within {self._read_timeout():g} seconds."
+            return (
+                "timed out",
+                f"Handy did not answer within {self._read_timeout():g} seconds.",
+                f"{self._read_timeout():g} s",
             )
-        return type(exc).__name__, (
-            f"Could not reach Handy at {self.base_url}: {_root_cause(exc)}"
+        cause = _root_cause(exc)
+        return (
+            type(exc).__name__,
+            f"Could not reach Handy at {self.base_url}: {cause}",
+            f"{self.base_url}: {cause}",
         )
 
     def _connect_timeout(self):
@@ -328,7 +337,13 @@ class HandyClient:
         if 200 <= status < 300:
             return body
         message, details = _error_message(body, response)
-        kwargs = {"method": method, "path": path, "status": status, "details": details}
+        kwargs = {
+            "method": method,
+            "path": path,
+            "status": status,
+            "details": details,
+            "detail": message,
+        }
         if status in (401, 403):
             raise HandyAuthError(f"Handy rejected the API token: {message}", **kwargs)
         if status == 404:

@@ -10,13 +10,19 @@ class HandyError(Exception):
 
     retryable = False
 
-    def __init__(self, message, *, method=None, path=None, status=None, details=None):
+    def __init__(
+        self, message, *, method=None, path=None, status=None, details=None, detail=None
+    ):
         super().__init__(message)
         self.message = message
         self.method = method
         self.path = path
         self.status = status
         self.details = details or []
+        # The cause alone, without the client's English sentence around it:
+        # Handy's own message, or the network's reason. Callers that write
+        # their own (translated) sentence use it.
+        self.detail = detail or message
 
     def __str__(self):
         if self.method and self.path:

@@ -1,4 +1,5 @@
 from odoo import api, models
+from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 
@@ -73,6 +74,18 @@ class AccountTax(models.Model):
         template = (template or same_rate)[:1]
         if template:
             return template.sudo().copy(overrides)
+        if not self.env["account.tax.group"].search_count(
+            [("company_id", "=", company.id)], limit=1
+        ):
+            raise UserError(
+                self.env._(
+                    "The company %(company)s has no tax groups, so handoo cannot "
+                    "create the %(rate)s%% tax Handy uses. Set up its chart of "
+                    "accounts (Invoicing > Configuration > Settings), then retry.",
+                    company=company.name,
+                    rate=f"{rate:g}",
+                )
+            )
         return self.sudo().create(
             dict(
                 overrides,

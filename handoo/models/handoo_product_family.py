@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import escape_psql
 
 from ..handy_api import contract
 
@@ -60,7 +61,7 @@ class HandooProductFamily(models.Model):
             [
                 ("company_id", "=", company.id),
                 ("handoo_id", "=", False),
-                ("name", "=ilike", name),
+                ("name", "=ilike", escape_psql(name)),
             ],
             limit=1,
         )

@@ -41,7 +41,7 @@ class HandooRoute(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
     )
-    driver_id = fields.Many2one("handoo.seller", string="Driver", readonly=True)
+    driver_id = fields.Many2one("handoo.seller", readonly=True)
     truck_location_id = fields.Many2one(
         "stock.location",
         string="Truck",
@@ -172,9 +172,12 @@ class HandooRoute(models.Model):
     def action_handoo_sync(self):
         """Read the route from Handy now and apply what changed."""
         self.ensure_one()
+        self.check_access("write")
         if not self.handoo_id:
             raise UserError(self.env._("This route is not linked to Handy."))
-        self.env["handoo.sync"]._handoo_sync_route_now(self)
+        # Applying a route writes stock, settlements and logs the user may not
+        # write directly; the access check above decides who may ask for it.
+        self.env["handoo.sync"].sudo()._handoo_sync_route_now(self.sudo())
         return True
 
 
@@ -204,9 +207,7 @@ class HandooRouteLine(models.Model):
     carried_in = fields.Float(
         string="Carried from Last Route", digits="Product Unit", readonly=True
     )
-    loaded = fields.Float(
-        compute="_compute_totals", store=True, digits="Product Unit", string="Loaded"
-    )
+    loaded = fields.Float(compute="_compute_totals", store=True, digits="Product Unit")
     delivered = fields.Float(digits="Product Unit", readonly=True)
     sold = fields.Float(string="Sold on Route", digits="Product Unit", readonly=True)
     returned = fields.Float(
@@ -231,7 +232,6 @@ class HandooRouteLine(models.Model):
         help="What was left on the truck at closure, wherever it went.",
     )
     customer_returns = fields.Float(
-        string="Customer Returns",
         digits="Product Unit",
         readonly=True,
         help="Goods customers gave back; they come in addition to the load.",

@@ -190,7 +190,9 @@ class HandooSync(models.AbstractModel):
                 "Handy %s pull for %s failed: %s", kind, company.name, error
             )
             run._handoo_add(stats)
-            run._handoo_finish(str(error), failed=True)
+            run._handoo_finish(
+                self.env["handoo.sync.failure"]._handoo_reason(error), failed=True
+            )
         return True
 
     # ------------------------------------------------------------------
@@ -225,7 +227,9 @@ class HandooSync(models.AbstractModel):
                 run._handoo_add(stats, client.request_count)
         except HandyError as error:
             run._handoo_add(stats)
-            run._handoo_finish(str(error), failed=True)
+            run._handoo_finish(
+                self.env["handoo.sync.failure"]._handoo_reason(error), failed=True
+            )
             return True
         _logger.info(
             "Handy %s push for %s: %s created, %s updated, %s failed",
@@ -305,7 +309,9 @@ class HandooSync(models.AbstractModel):
         except HandyError as error:
             _logger.warning("Handy order pull for %s failed: %s", company.name, error)
             run._handoo_add(stats)
-            run._handoo_finish(str(error), failed=True)
+            run._handoo_finish(
+                self.env["handoo.sync.failure"]._handoo_reason(error), failed=True
+            )
         return True
 
     @api.model
@@ -426,9 +432,14 @@ class HandooSync(models.AbstractModel):
             limit=limit,
         )
         failures = self.env["handoo.sync.failure"]
+        waiting = self._handoo_waiting_keys(
+            company, [f"order_reference:{order.handoo_id}" for order in orders]
+        )
         sent = {}
         for order in orders:
             key = f"order_reference:{order.handoo_id}"
+            if key in waiting:
+                continue  # it failed lately; the retry job sends it when due
             if order.state == "cancel":
                 # A replaced or deleted version: Handy no longer shows it.
                 order.handoo_reference_pending = False
@@ -481,7 +492,9 @@ class HandooSync(models.AbstractModel):
                     self._handoo_send_references(company, client, run)
                     run._handoo_add(Counter(), client.request_count)
             except HandyError as error:
-                run._handoo_finish(str(error), failed=True)
+                run._handoo_finish(
+                    self.env["handoo.sync.failure"]._handoo_reason(error), failed=True
+                )
                 continue
             _logger.info(
                 "Handy retry for %s: %s of %s failed records synced",
@@ -600,6 +613,9 @@ class HandooSync(models.AbstractModel):
         stats = Counter()
         try:
             with self._handoo_client(company) as client:
+                due = self._handoo_due_failures(company, ["route"])
+                if due:
+                    self._handoo_retry_failures(company, due, client, run)
                 routes = {}
                 for date_field in (
                     contract.FILTER_LAST_UPDATED,
@@ -614,6 +630,7 @@ class HandooSync(models.AbstractModel):
                 self._handoo_apply_routes(
                     company, client, list(routes.values()), stats, run
                 )
+                self._handoo_send_references(company, client, run)
                 cursor.last_end = end
                 run._handoo_add(stats, client.request_count)
                 _logger.info(
@@ -626,7 +643,9 @@ class HandooSync(models.AbstractModel):
         except HandyError as error:
             _logger.warning("Handy route pull for %s failed: %s", company.name, error)
             run._handoo_add(stats)
-            run._handoo_finish(str(error), failed=True)
+            run._handoo_finish(
+                self.env["handoo.sync.failure"]._handoo_reason(error), failed=True
+            )
 
     @api.model
     def _handoo_apply_routes(self, company, client, routes, stats, run=None):
@@ -661,10 +680,15 @@ class HandooSync(models.AbstractModel):
     @api.model
     def _handoo_sync_route_now(self, route):
         company = route.company_id
-        with self._handoo_client(company) as client:
-            data = client.get_record(contract.ROUTES, route.handoo_id)
-            stats = Counter()
-            applied = self._handoo_apply_routes(company, client, [data], stats)
+        try:
+            with self._handoo_client(company) as client:
+                data = client.get_record(contract.ROUTES, route.handoo_id)
+                stats = Counter()
+                applied = self._handoo_apply_routes(company, client, [data], stats)
+        except HandyError as error:
+            raise UserError(
+                self.env["handoo.sync.failure"]._handoo_reason(error)
+            ) from None
         if not applied:
             failure = self.env["handoo.sync.failure"].search(
                 [("key", "=", f"route:{route.handoo_id}"), ("state", "=", "to_retry")],
@@ -695,7 +719,8 @@ class HandooSync(models.AbstractModel):
             limit=EVENT_BATCH,
         )
         for company, company_events in due.grouped("company_id").items():
-            if company._handoo_is_configured():
+            # Events of a company whose sync is off wait, stored, until it is on.
+            if company.handoo_sync_enabled and company._handoo_is_configured():
                 self._handoo_process_events(company, company_events)
 
     @api.model
@@ -713,10 +738,14 @@ class HandooSync(models.AbstractModel):
                     self._handoo_process_event(processor, client, event, failures)
                     stats["fetched"] += 1
                     self._handoo_commit(1)
+                # Route sales became orders: tell Handy their Odoo ids.
+                self._handoo_send_references(company, client, run)
                 run._handoo_add(stats, client.request_count)
         except HandyError as error:
             run._handoo_add(stats)
-            run._handoo_finish(str(error), failed=True)
+            run._handoo_finish(
+                self.env["handoo.sync.failure"]._handoo_reason(error), failed=True
+            )
             return
         run._handoo_finish()
 

@@ -4,7 +4,16 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..handy_api import HandyError
+from ..handy_api import (
+    HandyAuthError,
+    HandyConnectionError,
+    HandyError,
+    HandyNotFoundError,
+    HandyRateLimitError,
+    HandyResponseError,
+    HandyServerError,
+    HandyValidationError,
+)
 from .handoo_binding_mixin import payload_to_text
 
 _logger = logging.getLogger(__name__)
@@ -92,12 +101,56 @@ class HandooSyncFailure(models.Model):
 
     @api.model
     def _handoo_reason(self, error):
-        """Return a readable reason for an exception raised while syncing."""
+        """Return a readable, translated reason for an exception raised while syncing.
+
+        Handy's errors get a sentence in the user's language around their cause
+        (Handy's own message, or the network's reason), then the call that failed.
+        """
         if isinstance(error, HandyError):
-            return str(error)
+            text = self._handoo_handy_reason(error, error.detail)
+            if error.method and error.path:
+                status = f" {error.status}" if error.status else ""
+                text += f" [{error.method} {error.path}{status}]"
+            return text
         if isinstance(error, UserError):
             return error.args[0] if error.args else str(error)
         return f"{type(error).__name__}: {error}"
+
+    @api.model
+    def _handoo_handy_reason(self, error, detail):
+        if isinstance(error, HandyAuthError):
+            return self.env._(
+                "Handy rejected the API token: %(detail)s. Check the token in "
+                "Settings > Handy.",
+                detail=detail,
+            )
+        if isinstance(error, HandyConnectionError):
+            return self.env._(
+                "No answer from Handy (%(detail)s). Check the API URL in Settings > "
+                "Handy; the job tries again later.",
+                detail=detail,
+            )
+        if isinstance(error, HandyNotFoundError):
+            return self.env._("Not found in Handy: %(detail)s", detail=detail)
+        if isinstance(error, HandyValidationError):
+            return self.env._("Handy rejected the data: %(detail)s", detail=detail)
+        if isinstance(error, HandyRateLimitError):
+            return self.env._(
+                "Handy's rate limit is used up (%(detail)s); the job tries again "
+                "later.",
+                detail=detail,
+            )
+        if isinstance(error, HandyServerError):
+            return self.env._(
+                "Handy failed (%(detail)s); the job tries again later.", detail=detail
+            )
+        if isinstance(error, HandyResponseError):
+            return self.env._(
+                "Handy sent an answer handoo cannot read (%(detail)s); the job tries "
+                "again later.",
+                detail=detail,
+            )
+        return self.env._("Handy answered with an error: %(detail)s", detail=detail)
 
     @api.model
     def _handoo_next_retry(self, attempts):
@@ -142,7 +195,11 @@ class HandooSyncFailure(models.Model):
 
     @api.model
     def _handoo_resolve(self, company, records_by_key):
-        """Mark resolved the open failures of records that synced."""
+        """Mark resolved the open failures of records that synced.
+
+        :param records_by_key: ``{failure key: Odoo record}``; the record may be
+            None when syncing left nothing to link, a deletion for instance
+        """
         if not records_by_key:
             return
         failures = self.search(
@@ -154,14 +211,10 @@ class HandooSyncFailure(models.Model):
         )
         for failure in failures:
             record = records_by_key[failure.key]
-            failure.write(
-                {
-                    "state": "resolved",
-                    "next_retry": False,
-                    "res_model": record._name,
-                    "res_id": record.id,
-                }
-            )
+            vals = {"state": "resolved", "next_retry": False}
+            if record:
+                vals.update(res_model=record._name, res_id=record.id)
+            failure.write(vals)
 
     # ------------------------------------------------------------------
     # Actions

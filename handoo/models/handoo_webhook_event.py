@@ -35,7 +35,7 @@ class HandooWebhookEvent(models.Model):
         readonly=True,
     )
     route_handoo_id = fields.Char(string="Handy Route", required=True, readonly=True)
-    route_id = fields.Many2one("handoo.route", string="Route", readonly=True)
+    route_id = fields.Many2one("handoo.route", readonly=True)
     occurred_at = fields.Datetime(readonly=True)
     received_at = fields.Datetime(default=fields.Datetime.now, readonly=True)
     processed_at = fields.Datetime(readonly=True)
@@ -111,9 +111,12 @@ class HandooWebhookEvent(models.Model):
         events = self.filtered(lambda event: event.state != "done")
         if not events:
             raise UserError(self.env._("These events are already processed."))
-        events.sudo().write({"state": "pending", "next_retry": False})
+        events = events.sudo()
+        events.write({"state": "pending", "next_retry": False})
         for company, company_events in events.grouped("company_id").items():
-            self.env["handoo.sync"]._handoo_process_events(company, company_events)
+            self.env["handoo.sync"].sudo()._handoo_process_events(
+                company, company_events
+            )
         return True
 
     def action_open_route(self):
@@ -144,7 +147,8 @@ class HandooWebhookEvent(models.Model):
                 events=", ".join(contract.WEBHOOK_EVENTS),
             )
         route = payload["route"]
-        if not isinstance(route, dict) or not isinstance(route.get("id"), int):
+        route_id = route.get("id") if isinstance(route, dict) else None
+        if type(route_id) is not int or route_id <= 0:
             return self.env._("'route.id' must be an integer.")
         if (
             payload.get("occurredAt") is not None
@@ -163,5 +167,5 @@ def _occurred_at(value):
         return None
     try:
         return parse_datetime(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None

@@ -67,15 +67,19 @@ class OrderImporter:
                 continue
             if isinstance(result, _NewQuotation):
                 pending.append(result)
-            elif result:
-                done[f"order:{payload['id']}"] = result
+            else:
+                # Applied, or nothing to apply (a deletion of an order Odoo never
+                # had): either way an earlier failure of the order is over.
+                done[f"order:{payload['id']}"] = result or None
         created = self._create_quotations(pending)
         for new, order in created:
             if new.previous and new.previous.state != "cancel":
                 self._replace(new.previous, order)
             else:
                 self.stats["created"] += 1
-            done[f"order:{new.payload['id']}"] = order
+            # The failures of the versions this one replaces are over too.
+            for version in _versions(new.payload):
+                done[f"order:{version['id']}"] = order
         self._reserve(created)
         self.env["handoo.sync.failure"]._handoo_resolve(self.company, done)
         return done
@@ -213,7 +217,32 @@ class OrderImporter:
                     order=previous.name,
                 )
             )
+        items = payload.get("items") or []
+        if items and all(item.get("isReturn") for item in items):
+            # Goods taken back only: received when the order's route closes.
+            _logger.info(
+                "Handy order %s only takes goods back; no quotation", payload["id"]
+            )
+            if previous and previous.state != "cancel":
+                self._cancel_for_returns(previous, payload)
+            else:
+                self.stats["unchanged"] += 1
+            return None
         return _NewQuotation(payload, self._order_vals(payload), previous)
+
+    def _cancel_for_returns(self, previous, payload):
+        """Cancel the quotation of an order edited down to return lines only."""
+        previous.with_context(disable_cancel_warning=True)._action_cancel()
+        previous.handoo_deleted = True
+        previous.message_post(
+            body=self.env._(
+                "Edited in Handy: its new version %(id)s only takes goods back, "
+                "so this quotation and its reservation are cancelled. The returns "
+                "are received when the route closes.",
+                id=payload["id"],
+            )
+        )
+        self.stats["cancelled"] += 1
 
     def _previous_version(self, payload, existing):
         """Return the quotation of the newest earlier version of an edited order."""
@@ -430,8 +459,9 @@ class OrderImporter:
         except HandyNotFoundError:
             raise UserError(
                 self.env._(
-                    "The customer %(code)s of Handy order %(id)s was not found in "
-                    "Handy. Restore the customer in Handy, then retry.",
+                    "Handy has no customer with code %(code)s, used by Handy order "
+                    "%(id)s: it was deleted or its code changed. Restore the customer "
+                    "in Handy, then retry.",
                     code=code,
                     id=order_id,
                 )
@@ -464,8 +494,9 @@ class OrderImporter:
         except HandyNotFoundError:
             raise UserError(
                 self.env._(
-                    "The product %(code)s of %(document)s was not found in Handy. "
-                    "Restore the product in Handy or correct the order, then retry.",
+                    "Handy has no product with code %(code)s, used by %(document)s: "
+                    "it was deleted or its code changed. Restore the product in "
+                    "Handy or correct the order, then retry.",
                     code=code,
                     document=source,
                 )

@@ -220,12 +220,11 @@ class ProductTemplate(models.Model):
                 )
             )
         tax, tax_optional = self._handoo_tax_payload()
-        return {
+        payload = {
             "code": code,
             "description": self.name,
             "tax": tax,
             "taxOptional": tax_optional,
-            "barcode": self.barcode or None,
             "price": self.with_company(
                 self.handoo_company_id or self.env.company
             )._handoo_price_with_taxes(),
@@ -234,6 +233,11 @@ class ProductTemplate(models.Model):
             "satUnitCode": self.handoo_sat_unit_code or "",
             "enabled": bool(self.active and self.sale_ok),
         }
+        # Without a barcode in Odoo, Handy's is kept: it may be one that Odoo
+        # left out because another product has it.
+        if self.barcode:
+            payload["barcode"] = self.barcode
+        return payload
 
     def _handoo_tax_payload(self):
         """Return Handy's ``tax`` and ``taxOptional`` for the product's sale taxes.

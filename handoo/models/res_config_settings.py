@@ -77,8 +77,9 @@ class ResConfigSettings(models.TransientModel):
                 client.get("/user", params={"max": 1})
                 details = client.get_company()
         except HandyError as error:
+            reason = self.env["handoo.sync.failure"]._handoo_reason(error)
             return self._handoo_notify(
-                self.env._("Connection to Handy failed: %(error)s", error=error),
+                self.env._("Connection to Handy failed. %(reason)s", reason=reason),
                 "danger",
             )
         name = details.get("company") or self.env._("unnamed company")

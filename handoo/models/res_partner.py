@@ -176,7 +176,7 @@ class ResPartner(models.Model):
             "code": code,
             "description": self.name,
             "businessName": self.handoo_business_name or self.name,
-            contract.CUSTOMER_RFC_FIELD: self.vat or None,
+            contract.CUSTOMER_RFC_FIELD: _rfc(self.vat),
             "address": self.street or None,
             "neighborhood": self.street2 or None,
             "city": self.city or None,
@@ -200,3 +200,13 @@ class ResPartner(models.Model):
             ("handoo_sync_enabled", "=", True),
             ("company_id", "in", [company.id, False]),
         ]
+
+
+def _rfc(vat):
+    """Return a tax id as Handy expects an RFC: no spaces, no "MX" prefix."""
+    if not vat:
+        return None
+    rfc = "".join(vat.split()).upper()
+    if rfc.startswith("MX") and len(rfc) in (14, 15):
+        rfc = rfc[2:]
+    return rfc

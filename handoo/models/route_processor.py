@@ -10,7 +10,7 @@ from odoo.tools import float_compare, float_is_zero
 
 from ..handy_api import contract, parse_datetime
 from .handoo_route import STATUS_RANK
-from .order_importer import OrderImporter
+from .order_importer import OrderImporter, _versions
 
 _logger = logging.getLogger(__name__)
 
@@ -123,13 +123,30 @@ class RouteProcessor:
         """Read every order of the route from Handy: ``{handy id: payload}``.
 
         Handy's route lists only the orders' ids, and its order list has no
-        filter by route, so each order is read on its own.
+        filter by route, so each order is read on its own. Each payload is also
+        indexed under the ids of the versions it was edited from, since Odoo's
+        order may carry the id of an earlier version.
         """
         orders = {}
+        self.versions = {}
         for order_id in data.get("salesOrders") or []:
             payload = self.client.get_record(contract.SALES_ORDERS, order_id)
             orders[str(payload["id"])] = payload
+            for version in _versions(payload):
+                self.versions.setdefault(str(version["id"]), payload)
         return orders
+
+    def _payload_of(self, order):
+        """Return Handy's current data of an Odoo order, reading it if needed."""
+        payload = self.versions.get(order.handoo_id)
+        if payload is None:
+            payload = self.client.get_record(contract.SALES_ORDERS, order.handoo_id)
+            self.versions[order.handoo_id] = payload
+        return payload
+
+    @staticmethod
+    def _sells_something(payload):
+        return any(not item.get("isReturn") for item in payload.get("items") or [])
 
     # ------------------------------------------------------------------
     # Step 1: the driver accepts the load
@@ -143,21 +160,32 @@ class RouteProcessor:
         the route's closure. The stock for selling on the route leaves in one
         more delivery, to the driver's truck.
         """
+        # Orders that only take goods back have nothing to load; the closure
+        # receives their returns.
         presales = {
             key: payload
             for key, payload in orders.items()
             if payload.get("salesType") != contract.SALES_TYPE_ROUTE
             and not payload.get("deleted")
+            and self._sells_something(payload)
         }
         sale_orders = self._presale_orders(presales)
         sale_orders.write({"handoo_route_id": route.id, "handoo_route_role": PRESALE})
+        # A delivery validated by hand before the route counts as the route's.
+        sale_orders.picking_ids.filtered(
+            lambda picking: (
+                picking.state == "done"
+                and picking.picking_type_code == "outgoing"
+                and not picking.handoo_route_id
+            )
+        ).write({"handoo_route_id": route.id, "handoo_route_role": "delivery"})
         to_confirm = sale_orders.filtered(
             lambda order: order.state in ("draft", "sent")
         )
         if to_confirm:
             to_confirm.action_confirm()
         for order in sale_orders:
-            order.handoo_status = presales[order.handoo_id].get("operativeStatus")
+            order.handoo_status = self._payload_of(order).get("operativeStatus")
         # Orders confirmed earlier and sent back by a previous route have no
         # delivery left: ask for one again.
         without_delivery = sale_orders.filtered(
@@ -193,10 +221,23 @@ class RouteProcessor:
 
     def _presale_orders(self, presales):
         """Return the sale orders of these Handy orders, importing any missing."""
-        sale_orders = self.env["sale.order"]._handoo_find(self.company, list(presales))
-        missing = [
-            payload for key, payload in presales.items() if key not in sale_orders
-        ]
+        found = self.env["sale.order"]._handoo_find(self.company, list(self.versions))
+        sale_orders = {}
+        missing = []
+        for key, payload in presales.items():
+            order = next(
+                (
+                    found[str(version["id"])]
+                    for version in _versions(payload)
+                    if str(version["id"]) in found
+                    and found[str(version["id"])].state != "cancel"
+                ),
+                None,
+            ) or found.get(key)
+            if order:
+                sale_orders[key] = order
+            else:
+                missing.append(payload)
         if missing:
             done = self.importer.import_batch(missing)
             for payload in missing:
@@ -320,27 +361,38 @@ class RouteProcessor:
         self.stats["created"] += len(created)
 
     def _record_deliveries(self, route, orders):
-        """Keep Handy's delivered quantities and status on each pre-sale order."""
+        """Keep Handy's delivered quantities and status on each pre-sale order.
+
+        Quantities are matched by product rather than by Handy line, because an
+        order edited in Handy after its load has new line ids.
+        """
         for order in route.order_ids:
-            payload = orders.get(order.handoo_id)
-            if not payload:
-                continue
-            delivered = self._delivered_by_item(payload)
-            for line in order.order_line:
-                quantity = delivered.get(line.handoo_item_id, 0.0)
+            payload = self._payload_of(order)
+            remaining = self._delivered_by_product(payload)
+            lines = order.order_line.filtered(lambda line: line.product_id)
+            last_line = {line.product_id: line for line in lines}
+            for line in lines:
+                product = line.product_id
+                quantity = remaining.get(product, 0.0)
+                if line != last_line[product]:
+                    quantity = min(line.product_uom_qty, quantity)
+                remaining[product] = remaining.get(product, 0.0) - quantity
                 if line.handoo_delivered_qty != quantity:
                     line.handoo_delivered_qty = quantity
             status = payload.get("operativeStatus")
             if order.handoo_status != status:
                 order.handoo_status = status
 
-    @staticmethod
-    def _delivered_by_item(payload):
-        return {
-            str(item.get("id")): float(item.get("delivered") or 0.0)
-            for item in payload.get("items") or []
-            if not item.get("isReturn")
-        }
+    def _delivered_by_product(self, payload):
+        """Return ``{product: quantity delivered}`` of a Handy order's sold lines."""
+        delivered = defaultdict(float)
+        source = self.env._("Handy order %(id)s", id=payload["id"])
+        for item in payload.get("items") or []:
+            if item.get("isReturn"):
+                continue
+            product = self.importer._product(item.get("product"), source)
+            delivered[product] += float(item.get("delivered") or 0.0)
+        return delivered
 
     # ------------------------------------------------------------------
     # Step 3: the office closes the route
@@ -371,46 +423,82 @@ class RouteProcessor:
         self.stats["updated"] += 1
 
     def _return_undelivered(self, route, orders):
-        """Return to stock what each order's delivery took out but was not delivered.
+        """Bring each order's delivered quantity in Odoo to what Handy reports.
 
-        The receipt is a return of the order's own delivery (WH/IN), so the
-        order's delivered quantity becomes Handy's. Returns ``{product: qty}``.
+        What this route's deliveries took out beyond Handy's delivered quantity
+        comes back as a return of that delivery (WH/IN), so the order's delivered
+        quantity becomes Handy's. The comparison is made on the whole order, so
+        an order loaded on two routes, or delivered by hand, is counted once.
+        When Handy reports more delivered than Odoo's deliveries show (the order
+        went out again on a route loaded before this one closed), the missing
+        quantity is delivered now. Returns ``{product: quantity returned}``.
         """
         returned = defaultdict(float)
         receipts = self.env["stock.picking"]
-        for order in route.order_ids:
-            payload = orders.get(order.handoo_id)
-            if not payload:
-                continue
-            delivered = defaultdict(float)
-            for line in order.order_line:
-                delivered[line.product_id] += line.handoo_delivered_qty
-            deliveries = order.picking_ids.filtered(
-                lambda picking: (
-                    picking.state == "done"
-                    and picking.picking_type_code == "outgoing"
-                    and picking.handoo_route_id == route
-                )
+        deliveries = route.picking_ids.filtered(
+            lambda picking: (
+                picking.handoo_route_role == "delivery" and picking.state == "done"
             )
+        )
+        for order in deliveries.sale_id | route.order_ids:
+            excess = self._delivered_excess(order)
             to_return = {}
-            for move in deliveries.move_ids.filtered(lambda move: move.state == "done"):
+            for move in deliveries.filtered(
+                lambda picking, order=order: picking.sale_id == order
+            ).move_ids.filtered(lambda move: move.state == "done"):
                 product = move.product_id
-                kept = min(move.quantity, delivered[product])
-                delivered[product] -= kept
-                back = move.quantity - kept
-                if not float_is_zero(back, precision_digits=self.qty_digits):
+                back = min(excess.get(product, 0.0), self._unreturned(move))
+                if float_compare(back, 0.0, precision_digits=self.qty_digits) > 0:
                     to_return[move] = back
+                    excess[product] -= back
                     returned[product] += back
-            for picking in deliveries:
-                quantities = {
-                    move: quantity
-                    for move, quantity in to_return.items()
-                    if move.picking_id == picking
-                }
-                if quantities:
-                    receipts |= self._return(route, picking, quantities)
+            for picking in {move.picking_id for move in to_return}:
+                receipts |= self._return(
+                    route,
+                    picking,
+                    {m: q for m, q in to_return.items() if m.picking_id == picking},
+                )
+            missing = {
+                product: -quantity
+                for product, quantity in excess.items()
+                if float_compare(quantity, 0.0, precision_digits=self.qty_digits) < 0
+            }
+            if missing and order.handoo_route_id == route:
+                self._deliver_missing(route, order, missing)
         self._validate(receipts)
         return dict(returned)
+
+    def _delivered_excess(self, order):
+        """Return ``{product: Odoo's delivered minus Handy's}`` for an order."""
+        handy = self._delivered_by_product(self._payload_of(order))
+        excess = defaultdict(float)
+        for line in order.order_line.filtered(lambda line: line.product_id):
+            excess[line.product_id] += line.qty_delivered
+        for product, quantity in handy.items():
+            excess[product] -= quantity
+        return excess
+
+    @staticmethod
+    def _unreturned(move):
+        """Return what a done delivery move took out and no return brought back."""
+        returns = move.returned_move_ids.filtered(lambda back: back.state == "done")
+        return move.quantity - sum(returns.mapped("quantity"))
+
+    def _deliver_missing(self, route, order, missing):
+        """Deliver now the quantities Handy reports delivered that Odoo did not."""
+        before = order.picking_ids
+        order.order_line._action_launch_stock_rule()
+        pickings = (order.picking_ids - before).filtered(
+            lambda picking: picking.picking_type_code == "outgoing"
+        )
+        pickings.write({"handoo_route_id": route.id, "handoo_route_role": "delivery"})
+        remaining = dict(missing)
+        for move in pickings.move_ids:
+            quantity = min(move.product_uom_qty, remaining.get(move.product_id, 0.0))
+            remaining[move.product_id] = remaining.get(move.product_id, 0.0) - quantity
+            move.quantity = quantity
+        pickings.move_ids.picked = True
+        pickings.with_context(cancel_backorder=True, skip_sms=True)._action_done()
 
     def _return(self, route, picking, quantities):
         """Create the return of a delivery for ``{move: quantity}``; return it."""
@@ -430,6 +518,9 @@ class RouteProcessor:
     def _receive_customer_returns(self, route, orders):
         """Receive the goods customers gave back, apart when damaged.
 
+        A return line counts for what the driver took back (its ``delivered``
+        quantity): nothing when the visit did not happen. What earlier routes
+        already received for the same Handy order is not received again.
         Returns ``{product: (quantity, damaged quantity)}``.
         """
         damaged_everything = self.company.handoo_damaged_returns == "all"
@@ -442,24 +533,39 @@ class RouteProcessor:
             ]
             if not returns or payload.get("deleted"):
                 continue
-            partner = self.importer._partner(payload.get("customer"), payload["id"])
-            by_destination = defaultdict(lambda: defaultdict(float))
+            source = self.env._("Handy order %(id)s", id=payload["id"])
+            wanted = defaultdict(float)
             for item in returns:
-                product = self.importer._product(
-                    item.get("product"),
-                    self.env._("Handy order %(id)s", id=payload["id"]),
-                )
+                product = self.importer._product(item.get("product"), source)
                 damaged = damaged_everything or (
                     item.get("returnCondition") == contract.RETURN_DAMAGED
                 )
-                quantity = float(item.get("quantity") or 0.0)
+                taken = item.get("delivered")
+                quantity = float(item.get("quantity") if taken is None else taken)
                 destination = (
                     damaged_location if damaged else self.warehouse.lot_stock_id
                 )
-                by_destination[destination][product] += quantity
-                received[product][0] += quantity
-                if damaged:
-                    received[product][1] += quantity
+                wanted[(destination, product)] += quantity
+            references = [str(version["id"]) for version in _versions(payload)]
+            earlier = self.env["stock.picking"].search(
+                [
+                    ("handoo_route_role", "=", "customer_return"),
+                    ("handoo_order_ref", "in", references),
+                    ("state", "=", "done"),
+                ]
+            )
+            for move in earlier.move_ids.filtered(lambda move: move.state == "done"):
+                wanted[(move.location_dest_id, move.product_id)] -= move.quantity
+            by_destination = defaultdict(dict)
+            for (destination, product), quantity in wanted.items():
+                if float_compare(quantity, 0.0, precision_digits=self.qty_digits) > 0:
+                    by_destination[destination][product] = quantity
+                    received[product][0] += quantity
+                    if destination == damaged_location:
+                        received[product][1] += quantity
+            if not by_destination:
+                continue
+            partner = self.importer._partner(payload.get("customer"), payload["id"])
             for destination, quantities in by_destination.items():
                 receipt = self._picking(
                     route,
@@ -471,6 +577,7 @@ class RouteProcessor:
                     partner=partner,
                     origin=self.env._("Handy %(id)s (returns)", id=payload["id"]),
                 )
+                receipt.handoo_order_ref = str(payload["id"])
                 self._validate(receipt)
         return {product: tuple(figures) for product, figures in received.items()}
 
@@ -543,16 +650,16 @@ class RouteProcessor:
     ):
         """Write the route's settlement, one line per product."""
         figures = defaultdict(Counter)
-        for order in route.order_ids:
-            for move in order.picking_ids.filtered(
-                lambda picking: (
-                    picking.handoo_route_id == route
-                    and picking.handoo_route_role == "delivery"
-                )
-            ).move_ids.filtered(lambda move: move.state == "done"):
-                figures[move.product_id]["loaded_presale"] += move.quantity
-            for line in order.order_line:
-                figures[line.product_id]["delivered"] += line.handoo_delivered_qty
+        deliveries = route.picking_ids.filtered(
+            lambda picking: picking.handoo_route_role == "delivery"
+        )
+        for move in deliveries.move_ids.filtered(lambda move: move.state == "done"):
+            figures[move.product_id]["loaded_presale"] += move.quantity
+            # Delivered by this route: what its deliveries took out, less what
+            # came back as not delivered.
+            figures[move.product_id]["delivered"] += move.quantity
+        for product, quantity in returned.items():
+            figures[product]["delivered"] -= quantity
         for product, quantity in self._product_quantities(data.get("products")).items():
             figures[product]["loaded_extra"] += quantity
         for product, quantity in self._product_quantities(
@@ -653,4 +760,7 @@ class RouteProcessor:
         for move in pickings.move_ids:
             move.quantity = move.product_uom_qty
         pickings.move_ids.picked = True
-        pickings.with_context(skip_backorder=True, cancel_backorder=True)._action_done()
+        # The driver is at the door: no text message "your order has shipped".
+        pickings.with_context(
+            skip_backorder=True, cancel_backorder=True, skip_sms=True
+        )._action_done()

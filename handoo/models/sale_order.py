@@ -142,7 +142,7 @@ class SaleOrder(models.Model):
         "This Handy order is already imported in another sale order of the company.",
     )
 
-    @api.depends("amount_total", "handoo_total", "handoo_id")
+    @api.depends("amount_total", "handoo_total", "handoo_id", "state")
     def _compute_handoo_total_mismatch(self):
         for order in self:
             order.handoo_total_mismatch = bool(

@@ -36,6 +36,13 @@ class StockPicking(models.Model):
         readonly=True,
         copy=False,
     )
+    handoo_order_ref = fields.Char(
+        string="Handy Order",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="Handy order whose customer return this receipt is.",
+    )
 
     def _action_done(self):
         if any(picking.picking_type_id.handoo_is_reservation for picking in self):

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import psycopg2
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -420,6 +421,34 @@ class TestOrderSync(HandooCase):
         self.assertEqual(new.handoo_replaced_order_id, self.order_of(handy_order))
         self.assertEqual(len(self.handoo_orders(state="draft")), 1)
 
+    def test_return_only_order_makes_no_quotation(self):
+        handy_order = self.create_order(
+            [{"product": self.products[0]["code"], "quantity": 3, "isReturn": True}]
+        )
+        self.sync_orders()
+
+        self.assertFalse(self.order_of(handy_order))
+        self.assertFalse(self.failure_of(f"order:{handy_order['id']}"))
+        self.assertEqual(self.last_run("order_from").state, "done")
+
+    def test_edit_down_to_returns_cancels_quotation(self):
+        self.stock_all(100)
+        handy_order = self.create_order()
+        self.sync_orders()
+        old = self.order_of(handy_order)
+        reservation = old.handoo_reservation_id
+
+        new_version = self.store.edit_order(
+            handy_order["id"],
+            [{"product": self.products[0]["code"], "quantity": 2, "isReturn": True}],
+        )
+        self.sync_orders()
+
+        self.assertFalse(self.order_of(new_version))
+        self.assertEqual(old.state, "cancel")
+        self.assertEqual(reservation.state, "cancel")
+        self.assertIn("only takes goods back", old.message_ids[:1].body)
+
     def test_delete_cancels_quotation_and_reservation(self):
         self.stock_all(100)
         handy_order = self.create_order()
@@ -466,7 +495,7 @@ class TestOrderSync(HandooCase):
         self.assertEqual(failure.state, "to_retry")
         self.assertEqual(failure.kind, "order")
         self.assertIn("DESCONTINUADO-1", failure.reason)
-        self.assertIn("not found in Handy", failure.reason)
+        self.assertIn("Handy has no product with code", failure.reason)
         self.assertIn(str(bad["id"]), failure.payload)
         self.assertGreater(failure.next_retry, failure.last_attempt)
         run = self.last_run("order_from")
@@ -549,8 +578,19 @@ class TestOrderSync(HandooCase):
         self.assertTrue(order.handoo_reference_pending)
         self.assertIsNone(self.store.get_order(handy_order["id"])["externalId"])
 
+        failure = self.env["handoo.sync.failure"].search(
+            [("key", "=", f"order_reference:{handy_order['id']}")]
+        )
+        self.assertEqual(failure.state, "to_retry")
+
         self.sandbox.faults.clear()
         self.run_job("ir_cron_handoo_retry_orders")
+        self.assertTrue(
+            order.handoo_reference_pending, "the retry waits for its time to come"
+        )
+        failure.next_retry = fields.Datetime.now() - timedelta(minutes=1)
+        self.run_job("ir_cron_handoo_retry_orders")
+        self.assertEqual(failure.state, "resolved")
         self.assertFalse(order.handoo_reference_pending)
         self.assertEqual(
             self.store.get_order(handy_order["id"])["externalId"], order.id

@@ -156,6 +156,25 @@ class TestRouteSteps(RouteCase):
         self.assertEqual(order.picking_ids.state, "done")
         self.assertEqual(order.order_line.qty_delivered, 3)
         self.assertEqual(self.qty(self.codes[0], route.truck_location_id), 7)
+        # Handy learns the Odoo id of the sale made from the truck.
+        self.assertEqual(self.store.get_order(sale["id"])["externalId"], order.id)
+
+    def test_route_transfers_send_no_text_message(self):
+        contexts = []
+        original = type(self.env["stock.picking"])._send_confirmation_email
+
+        def spy(pickings):
+            contexts.append(bool(pickings.env.context.get("skip_sms")))
+            return original(pickings)
+
+        handy_route = self.create_route()
+        self.store.accept_route(handy_route["id"])
+        with patch.object(
+            type(self.env["stock.picking"]), "_send_confirmation_email", spy
+        ):
+            self.sync_routes()
+        self.assertTrue(contexts)
+        self.assertTrue(all(contexts), "every route transfer skips the SMS")
 
     def test_close_returns_what_was_not_delivered(self):
         handy_route = self.full_route()

@@ -29,7 +29,7 @@ class TestSettings(HandooCase):
         self.company.handoo_api_url = "http://127.0.0.1:9/api/v2"
         result = self.settings().action_handoo_test_connection()
         self.assertEqual(result["params"]["type"], "danger")
-        self.assertIn("Could not reach Handy", result["params"]["message"])
+        self.assertIn("No answer from Handy", result["params"]["message"])
 
     def test_connection_html_error_page(self):
         self.sandbox.faults.add("html_error", count=5)

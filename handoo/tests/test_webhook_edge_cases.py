@@ -1,0 +1,263 @@
+import hashlib
+import hmac
+import http.client
+import json
+import logging
+import socket
+import time
+import uuid
+from contextlib import contextmanager
+from unittest.mock import patch
+
+from odoo.tests import HttpCase, tagged
+from odoo.tests.common import release_test_lock
+
+from ..handy_sandbox import HandySandbox
+from .common import SANDBOX_TOKEN
+
+SECRET = "whsec-edge-cases"
+_logger = logging.getLogger(__name__)
+
+
+class WebhookEdgeCase(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sandbox = HandySandbox(token=SANDBOX_TOKEN, rate_limit=None).start()
+        cls.addClassCleanup(cls.sandbox.stop)
+        cls.store = cls.sandbox.store
+        cls.company = cls.env.company
+        cls.company.write(
+            {
+                "handoo_api_url": cls.sandbox.url,
+                "handoo_web_url": cls.sandbox.web_url,
+                "handoo_api_token": SANDBOX_TOKEN,
+                "handoo_sync_enabled": True,
+                "handoo_webhook_secret": SECRET,
+                "tax_calculation_rounding_method": "round_per_line",
+            }
+        )
+        cls.env["ir.config_parameter"].sudo().set_param("handoo.http_backoff", "0.01")
+        cls.url = f"/handoo/webhook/{cls.company.id}"
+
+    def setUp(self):
+        super().setUp()
+        self.store.clear()
+        self.sandbox.webhooks.clear()
+        self.events = self.env["handoo.webhook.event"]
+
+    def body(self, event="route.load_accepted", route_id=5001, **extra):
+        return dict(
+            {
+                "id": str(uuid.uuid4()),
+                "event": event,
+                "occurredAt": "2026-12-04T15:00:00Z",
+                "route": {"id": route_id, "status": "LOAD_ACCEPTED"},
+            },
+            **extra,
+        )
+
+    def sign(self, raw, timestamp=None, secret=SECRET):
+        timestamp = str(int(time.time()) if timestamp is None else timestamp)
+        signature = hmac.new(
+            secret.encode(), timestamp.encode() + b"." + raw, hashlib.sha256
+        ).hexdigest()
+        return {
+            "Content-Type": "application/json",
+            "X-Handoo-Timestamp": timestamp,
+            "X-Handoo-Signature": f"sha256={signature}",
+        }
+
+    def post(self, body=None, raw=None, headers=None):
+        raw = raw if raw is not None else json.dumps(body).encode()
+        all_headers = self.sign(raw)
+        all_headers.update(headers or {})
+        return self.url_open(self.url, data=raw, headers=all_headers)
+
+    @contextmanager
+    def outside_calls(self):
+        with patch.object(self, "http_request_allow_all", True), release_test_lock():
+            yield
+
+    def raw_request(self, method, body_chunks, headers):
+        """Send a request with http.client; chunked when body_chunks is a list."""
+        connection = http.client.HTTPConnection(
+            "127.0.0.1", self.http_port(), timeout=30
+        )
+        try:
+            if isinstance(body_chunks, list):
+                connection.request(
+                    method,
+                    self.url,
+                    body=iter(body_chunks),
+                    headers=headers,
+                    encode_chunked=True,
+                )
+            else:
+                connection.request(method, self.url, body=body_chunks, headers=headers)
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+    def stored(self):
+        return self.events.search([("company_id", "=", self.company.id)])
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookEdgeCases(WebhookEdgeCase):
+    def test_far_future_occurred_at(self):
+        for value in ("9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"):
+            response = self.post(self.body(occurredAt=value))
+            self.assertEqual(response.status_code, 400, response.text)
+            self.assertNotIn("Traceback", response.text)
+        self.assertFalse(self.stored())
+
+    def test_deeply_nested_body(self):
+        raw = (
+            b'{"id": "x", "event": "route.closed", "route": {"id": 1}, "n": '
+            + (b"[" * 20000)
+            + (b"]" * 20000)
+            + b"}"
+        )
+        response = self.post(raw=raw)
+        self.assertEqual(response.status_code, 400, response.text)
+
+    def test_route_id_bool_and_string(self):
+        for route in ({"id": True}, {"id": "5001"}, {"id": [5001]}, {"id": 5001.0}):
+            response = self.post(self.body(route=route))
+            self.assertEqual(response.status_code, 400, f"{route}: {response.text}")
+        self.assertFalse(self.stored())
+
+    def test_event_and_id_wrong_types(self):
+        cases = [
+            self.body(id=12345),
+            self.body(event=["route.closed"]),
+            self.body(event={"a": 1}),
+            self.body(id="x" * 129),
+            [self.body()],
+            "just a string",
+            None,
+        ]
+        for body in cases:
+            response = self.post(body)
+            self.assertEqual(response.status_code, 400, f"{body!r}: {response.text}")
+            self.assertIn("error", response.json())
+        self.assertFalse(self.stored())
+
+    def test_non_utf8_body(self):
+        response = self.post(raw=b'{"id": "\xff\xfe", "event": "route.closed"}')
+        self.assertEqual(response.status_code, 400)
+
+    def test_chunked_body_without_length(self):
+        body = json.dumps(self.body()).encode()
+        with self.outside_calls():
+            status, answer = self.raw_request("POST", [body], self.sign(body))
+        self.assertEqual(status, 202, answer)
+
+    def test_chunked_huge_body(self):
+        padding = b" " * (200 * 1024)
+        body = json.dumps(self.body()).encode()[:-1] + padding + b"}"
+        chunks = [body[i : i + 8192] for i in range(0, len(body), 8192)]
+        with self.outside_calls():
+            status, answer = self.raw_request("POST", chunks, self.sign(body))
+        self.assertEqual(status, 413, answer)
+        self.assertFalse(self.stored())
+
+    def test_lying_content_length(self):
+        body = json.dumps(self.body()).encode()
+        headers = self.sign(body)
+        headers["Content-Length"] = "10"
+        with self.outside_calls():
+            status, answer = self.raw_request("POST", body, headers)
+        self.assertIn(status, (400, 403))
+        self.assertFalse(self.stored())
+
+    def test_other_methods(self):
+        body = json.dumps(self.body()).encode()
+        for method in ("PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"):
+            with self.outside_calls():
+                status, answer = self.raw_request(method, body, self.sign(body))
+            self.assertEqual(status, 405, f"{method}: {answer[:200]}")
+            self.assertNotIn(b"Traceback", answer)
+        self.assertFalse(self.stored())
+
+    def test_replay_same_event_new_timestamp_with_different_body(self):
+        body = self.body()
+        self.assertEqual(self.post(body).status_code, 202)
+        other = dict(body, event="route.closed")
+        response = self.post(other)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(len(self.stored()), 1)
+
+    def test_sync_disabled_company_still_applies_routes(self):
+        zone = self.store.add_zone("Centro")
+        family = self.store.add_family("Bebidas")
+        driver = self.store.add_user("Chofer Uno", "chofer.uno@example.com")
+        self.store.add_customer("CLI-W1", "Abarrotes Webhook", zone["id"])
+        self.store.add_product("PROD-W1", "Agua natural 1 L", 12.0, family["id"])
+        order = self.store.create_order(
+            "CLI-W1", [{"product": "PROD-W1", "quantity": 4}]
+        )
+        handy_route = self.store.create_route(
+            driver["id"], sales_order_ids=[order["id"]], products=[]
+        )
+        self.store.accept_route(handy_route["id"])
+        self.company.handoo_sync_enabled = False
+        response = self.post(self.body(route_id=handy_route["id"]))
+        # Stored, so nothing is lost, but not applied while the sync is off.
+        self.assertEqual(response.status_code, 202)
+        self.env.ref("handoo.ir_cron_handoo_process_events").method_direct_trigger()
+        self.env.invalidate_all()
+        event = self.stored()
+        self.assertNotEqual(
+            event.state,
+            "done",
+            "with 'Sync with Handy' off, a webhook still moved stock",
+        )
+
+    def test_event_for_unknown_route_retried_forever(self):
+        self.assertEqual(self.post(self.body(route_id=99999999)).status_code, 202)
+        event = self.stored()
+        for _attempt in range(12):
+            event.next_retry = False
+            self.env.ref("handoo.ir_cron_handoo_process_events").method_direct_trigger()
+            self.env.invalidate_all()
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookStream(WebhookEdgeCase):
+    def test_chunked_oversized_body_rejected_early(self):
+
+        port = self.http_port()
+        with self.outside_calls():
+            sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+            try:
+                sock.sendall(
+                    (
+                        f"POST {self.url} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                        "Content-Type: application/json\r\n"
+                        "Transfer-Encoding: chunked\r\n\r\n"
+                    ).encode()
+                )
+                chunk = b"x" * 65536
+                frame = b"%x\r\n" % len(chunk) + chunk + b"\r\n"
+                sock.sendall(frame * 2)  # 128 KiB, already past the limit
+                sock.settimeout(3)
+                try:
+                    early = sock.recv(200)
+                except TimeoutError:
+                    early = b""
+                if not early:
+                    sock.settimeout(30)
+                    for _i in range(318):  # about 20 MiB more
+                        sock.sendall(frame)
+                    sock.sendall(b"0\r\n\r\n")
+            finally:
+                sock.close()
+        self.assertTrue(
+            early,
+            "the server read the whole unauthenticated chunked body before "
+            "answering 413",
+        )
+        self.assertIn(b" 413 ", early.split(b"\r\n", 1)[0])
