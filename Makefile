@@ -4,6 +4,7 @@
 PYTHON ?= python3
 SANDBOX_PORT ?= 8765
 ODOO_PORT ?= 8069
+ODOO_DEMO_PORT ?= 8070
 DEMO_DB ?= handoo_demo
 
 .PHONY: help test test-standalone test-odoo demo serve sandbox bench lint
@@ -25,7 +26,8 @@ test-odoo:
 	$(PYTHON) scripts/odoo_tests.py
 
 demo:
-	$(PYTHON) scripts/demo.py --db $(DEMO_DB) --sandbox-port $(SANDBOX_PORT)
+	$(PYTHON) scripts/demo.py --db $(DEMO_DB) --sandbox-port $(SANDBOX_PORT) \
+		--odoo-port $(ODOO_DEMO_PORT)
 
 serve:
 	$(PYTHON) scripts/serve.py --db $(DEMO_DB) --sandbox-port $(SANDBOX_PORT) --odoo-port $(ODOO_PORT)

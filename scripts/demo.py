@@ -116,24 +116,29 @@ def start_odoo_server(paths, db, port):
     sys.exit("Odoo's server did not answer.")
 
 
-def odoo(args, log_name, stdin=None, env=None):
-    """Run Odoo with ``args``; exit with its log's tail when it fails."""
+def odoo(args, log_name, stdin=None, env=None, echo=False):
+    """Run Odoo; with ``echo``, print its output as it comes. Exit if it fails."""
     log_path = STATE_DIR / log_name
     with open(log_path, "w", encoding="utf-8") as log:
-        process = subprocess.run(
+        process = subprocess.Popen(
             [sys.executable, "-m", "odoo", *args],
-            input=stdin,
+            stdin=subprocess.PIPE if stdin is not None else None,
             stdout=subprocess.PIPE,
             stderr=log,
             text=True,
             cwd=REPO,
             env=env,
-            check=False,
         )
+        if stdin is not None:
+            process.stdin.write(stdin)
+            process.stdin.close()
+        for line in process.stdout:
+            if echo:
+                print(line, end="", flush=True)
+        process.wait()
     if process.returncode:
         tail = "\n".join(log_path.read_text(encoding="utf-8").splitlines()[-30:])
         sys.exit(f"Odoo failed ({' '.join(args[:3])}...):\n{tail}")
-    return process.stdout
 
 
 def main():
@@ -148,6 +153,12 @@ def main():
     args = parser.parse_args()
     check_odoo()
 
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", args.odoo_port)) == 0:
+            sys.exit(
+                f"Port {args.odoo_port} is already in use; stop what listens there "
+                "or choose another with ODOO_DEMO_PORT=..."
+            )
     sandbox = start_sandbox(args.sandbox_port, args)
     try:
         paths = f"--addons-path={addons_path()}"
@@ -171,22 +182,22 @@ def main():
                 HANDOO_DEMO_ODOO=f"http://127.0.0.1:{args.odoo_port}",
             )
             script = (REPO / "scripts" / "demo_sync.py").read_text(encoding="utf-8")
-            output = odoo(
+            odoo(
                 [paths, "shell", "-d", args.db, "--no-http", "--log-level=info"],
                 "sync.log",
                 stdin=script,
                 env=env,
+                echo=True,
             )
         finally:
             server.send_signal(signal.SIGINT)
             server.wait(timeout=60)
-        print(output, end="")
     finally:
         sandbox.send_signal(signal.SIGINT)
         sandbox.wait(timeout=30)
     print(
         f"\nThe database {args.db} stays. Browse it with `make serve`, then open "
-        "http://127.0.0.1:8069 (login admin, password admin)."
+        "the address it prints (login admin, password admin)."
     )
 
 

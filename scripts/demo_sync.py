@@ -44,6 +44,15 @@ def run_job(xmlid):
     env.invalidate_all()
 
 
+def step(text):
+    print(f"- {text}", flush=True)
+
+
+def qty(value):
+    """Write a quantity with at most three decimals, the way the settlement keeps it."""
+    return f"{value:,.3f}".rstrip("0").rstrip(".")
+
+
 def row(label, handy, odoo, note=""):
     mark = "" if handy is None else ("ok" if handy == odoo else "DIFFERENT")
     handy_text = "-" if handy is None else str(handy)
@@ -68,6 +77,7 @@ env.ref("uom.decimal_product_uom").digits = 3
 env.cr.commit()
 
 # Catalogs first, so that orders find their customers and products.
+step("HANDY SYNC FROM Zones, Product Families, Customers, Products")
 for kind in ("zones", "families", "customers", "products"):
     run_job(f"ir_cron_handoo_sync_from_{kind}")
 
@@ -88,7 +98,9 @@ for template in products:
         )
 quants.action_apply_inventory()
 env.cr.commit()
+step("Inventory counted in Odoo, from Handy's stock figures")
 
+step("HANDY SYNC FROM Orders: pre-sale orders become quotations with stock reserved")
 run_job("ir_cron_handoo_sync_from_orders")
 
 # Later in the day, sellers edit some imported orders and cancel others in Handy.
@@ -106,12 +118,14 @@ for order in edited_later:
     handy_control(f"/orders/{order.handoo_id}/edit", {"items": items})
 for order in deleted_later:
     handy_control(f"/orders/{order.handoo_id}/delete")
+step("5 orders edited and 3 deleted in Handy; HANDY SYNC FROM Orders again")
 run_job("ir_cron_handoo_sync_from_orders")
 
 # Odoo to Handy: a zone, a family, a customer and a product made in Odoo.
 zone = env["handoo.zone"].create({"name": "Oriente (desde Odoo)", "color": "#2e7d32"})
 family = env["handoo.product.family"].create({"name": "Temporada (desde Odoo)"})
 env.cr.commit()
+step("HANDY SYNC TO: a zone, a family, a customer and a product made in Odoo")
 run_job("ir_cron_handoo_sync_to_zones")
 run_job("ir_cron_handoo_sync_to_families")
 partner = env["res.partner"].create(
@@ -151,8 +165,13 @@ handy_control(
 handy_control(
     "/scenario/plan", {"seed": 42, "routes": 3, "orders_per_route": ROUTE_ORDERS}
 )
-for step in ("accepted", "finished", "closed"):
-    day = handy_control("/scenario/play", {"until": step})["summary"]
+for moment, text in (
+    ("accepted", "drivers accept their loads"),
+    ("finished", "drivers deliver, sell from the truck and finish their routes"),
+    ("closed", "the office corrects and closes the routes"),
+):
+    day = handy_control("/scenario/play", {"until": moment})["summary"]
+    step(f"Routes: {text}; HANDY TOOLS Process webhook events")
     run_job("ir_cron_handoo_process_events")
 # The safety net finds nothing left to do.
 run_job("ir_cron_handoo_sync_from_routes")
@@ -207,14 +226,18 @@ failures = env["handoo.sync.failure"].search(
     [("company_id", "=", company.id), ("state", "=", "to_retry")]
 )
 failed_orders = len(failures.filtered(lambda failure: failure.kind == "order"))
-live = handy_count("/salesOrder", salesType="PRESALE", deleted="false")
 deleted = handy_count("/salesOrder", salesType="PRESALE", deleted="true")
-quotations = Order.search_count(handoo_orders + [("state", "in", ("draft", "sent"))])
+live = handy_count("/salesOrder", salesType="PRESALE", deleted="false")
+presales = Order.search_count(
+    handoo_orders
+    + [("state", "!=", "cancel"), ("handoo_route_role", "!=", "route_sale")]
+)
 row(
-    "pre-sale orders / quotations",
+    "pre-sale orders / sale orders",
     live - failed_orders,
-    quotations,
-    f"({live} in Handy, {failed_orders} could not be imported)",
+    presales,
+    f"({live} in Handy, {failed_orders} could not be imported; those on today's "
+    "routes are confirmed, the others are quotations)",
 )
 row(
     "edited after import / replaced",
@@ -233,13 +256,17 @@ print(
     f"  ({records['editedSalesOrders']} edits and {deleted} deletions in Handy in all;"
     " those made before the first import never became quotations)"
 )
+route_sales = Order.search_count(
+    handoo_orders + [("handoo_route_role", "=", "route_sale")]
+)
 row(
     "Odoo ids written back (externalId)",
-    live - failed_orders,
+    live - failed_orders + route_sales,
     Order.search_count(
         handoo_orders
         + [("state", "!=", "cancel"), ("handoo_reference_pending", "=", False)]
     ),
+    "(pre-sales and sales from the truck)",
 )
 mismatched = Order.search_count(handoo_orders + [("handoo_total_mismatch", "=", True)])
 print(f"  orders whose total differs from Handy's: {mismatched}")
@@ -253,7 +280,10 @@ for order in reservations:
 demand = sum(reservations.mapped("handoo_demand_qty"))
 reserved = sum(reservations.mapped("handoo_reserved_qty"))
 print()
-print(f"Stock reserved for quotations: {reserved:,.1f} of {demand:,.1f} units")
+print(
+    f"Stock reserved for the {len(reservations)} quotations not on a route yet: "
+    f"{qty(reserved)} of {qty(demand)} (each product in its own unit)"
+)
 for state, label in (
     ("reserved", "fully reserved"),
     ("partial", "partially reserved (stock short)"),
@@ -280,10 +310,14 @@ routes = env["handoo.route"].search(
 )
 events = env["handoo.webhook.event"].search([("company_id", "=", company.id)])
 print()
+next_routes = env["handoo.route"].search_count(
+    [("company_id", "=", company.id), ("state", "=", "new")]
+)
 print(
     f"Routes (Handy > Routes): {len(routes)} closed of {len(day['routes'])}; webhook "
     f"events received {len(events)}, processed "
-    f"{len(events.filtered(lambda event: event.state == 'done'))}"
+    f"{len(events.filtered(lambda event: event.state == 'done'))}. {next_routes} "
+    "more routes are open in Handy for tomorrow, with the stock carried over."
 )
 for route in routes:
     lines = route.line_ids
@@ -310,11 +344,12 @@ for route in routes:
         )
     }
     print(
-        f"    loaded {total['loaded']:g} = delivered {total['delivered']:g} + sold "
-        f"{total['sold']:g} + not delivered {total['returned']:g} + left "
-        f"{total['unsold']:g} (back {total['left_to_warehouse']:g}, on truck "
-        f"{total['left_on_truck']:g}, shrinkage {total['left_lost']:g}); customer "
-        f"returns {total['customer_returns']:g}"
+        f"    loaded {qty(total['loaded'])} = delivered {qty(total['delivered'])} + "
+        f"sold {qty(total['sold'])} + not delivered {qty(total['returned'])} + "
+        f"leftovers {qty(total['unsold'])} (back to stock "
+        f"{qty(total['left_to_warehouse'])}, carried over {qty(total['left_on_truck'])}"
+        f", shrinkage {qty(total['left_lost'])}); customer returns "
+        f"{qty(total['customer_returns'])}"
     )
     expected = next(r for r in day["routes"] if str(r["routeId"]) == route.handoo_id)
     mismatched = []
@@ -354,11 +389,16 @@ for failure in failures:
 
 runs = env["handoo.sync.run"].search([("company_id", "=", company.id)], order="id")
 print()
-print("Job runs (Handy > Sync Log):")
+print(
+    "Job runs (Handy > Sync Log). A job that runs out of time stops after a batch "
+    "and goes on in the next run; 'read' counts every record read from Handy, "
+    "deleted orders included:"
+)
 for run in runs:
     print(
         f"  {dict(run._fields['job'].selection)[run.job]:<30} {run.state:<8} "
         f"read {run.fetched:>4}  created {run.created:>4}  updated {run.updated:>3}  "
-        f"failed {run.failed:>2}  {run.duration:5.1f} s  {run.http_requests} calls"
+        f"replaced {run.replaced:>2}  cancelled {run.cancelled:>2}  "
+        f"failed {run.failed:>2}  {run.duration:3.0f} s  {run.http_requests:>4} calls"
     )
 env.cr.commit()
