@@ -35,6 +35,9 @@ CATALOG_BATCH = 100
 ORDER_BATCH = 50
 EXPORT_BATCH = 200
 EVENT_BATCH = 50
+# An event whose route Handy answers 404 for this many times stops retrying by
+# itself (75 minutes of retry waits): a person can still retry it by hand.
+EVENT_NOT_FOUND_ATTEMPTS = 5
 
 
 def _batches(records, size):
@@ -710,9 +713,10 @@ class HandooSync(models.AbstractModel):
         now = fields.Datetime.now()
         due = events.search(
             [
-                ("state", "!=", "done"),
                 "|",
-                ("next_retry", "=", False),
+                ("state", "=", "pending"),
+                "&",
+                ("state", "=", "failed"),
                 ("next_retry", "<=", now),
             ],
             order="received_at, id",
@@ -758,6 +762,20 @@ class HandooSync(models.AbstractModel):
         except Exception as error:  # noqa: BLE001 - the event stays, with its reason
             attempts = event.attempts + 1
             reason = failures._handoo_reason(error)
+            next_retry = failures._handoo_next_retry(attempts)
+            if (
+                isinstance(error, HandyNotFoundError)
+                and attempts >= EVENT_NOT_FOUND_ATTEMPTS
+            ):
+                next_retry = False
+                reason = self.env._(
+                    "Handy has no route %(route)s after %(attempts)s attempts, so "
+                    "automatic retries stopped. Retry by hand if the route appears "
+                    "in Handy. %(reason)s",
+                    route=event.route_handoo_id,
+                    attempts=attempts,
+                    reason=reason,
+                )
             _logger.warning(
                 "Handy webhook event %s (route %s) failed: %s",
                 event.event_id,
@@ -769,7 +787,7 @@ class HandooSync(models.AbstractModel):
                     "state": "failed",
                     "attempts": attempts,
                     "error": reason,
-                    "next_retry": failures._handoo_next_retry(attempts),
+                    "next_retry": next_retry,
                 }
             )
             processor.stats["failed"] += 1

@@ -104,7 +104,7 @@ class TestAccessRights(RouteCase):
         self.assertIsNone(error, f"{type(error).__name__}: {error}")
         self.assertEqual(route.state, "closed")
 
-    def test_zone_name_with_underscore_links_other_zone(self):
+    def test_zone_name_underscore_matched_literally(self):
         odoo_zone = self.env["handoo.zone"].create(
             {"name": "Norte-1", "company_id": self.company.id}
         )

@@ -47,7 +47,7 @@ class TestButtonsAndMessages(RouteCase):
         self.company.handoo_api_url = self.sandbox.url
         self.assertIn("Sin respuesta de Handy", result["params"]["message"])
 
-    def test_reference_backoff_ignored(self):
+    def test_reference_retry_waits_for_backoff(self):
         customer = self.catalog["customers"][0]["code"]
         self.sandbox.faults.add(
             "server_error", count=500, path="/salesOrder/", status=502

@@ -7,12 +7,15 @@ import socket
 import time
 import uuid
 from contextlib import contextmanager
+from datetime import timedelta
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import release_test_lock
 
 from ..handy_sandbox import HandySandbox
+from ..models.handoo_sync import EVENT_NOT_FOUND_ATTEMPTS
 from .common import SANDBOX_TOKEN
 
 SECRET = "whsec-edge-cases"
@@ -190,7 +193,7 @@ class TestWebhookEdgeCases(WebhookEdgeCase):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(len(self.stored()), 1)
 
-    def test_sync_disabled_company_still_applies_routes(self):
+    def test_events_wait_while_sync_off(self):
         zone = self.store.add_zone("Centro")
         family = self.store.add_family("Bebidas")
         driver = self.store.add_user("Chofer Uno", "chofer.uno@example.com")
@@ -207,22 +210,47 @@ class TestWebhookEdgeCases(WebhookEdgeCase):
         response = self.post(self.body(route_id=handy_route["id"]))
         # Stored, so nothing is lost, but not applied while the sync is off.
         self.assertEqual(response.status_code, 202)
-        self.env.ref("handoo.ir_cron_handoo_process_events").method_direct_trigger()
+        cron = self.env.ref("handoo.ir_cron_handoo_process_events")
+        cron.method_direct_trigger()
         self.env.invalidate_all()
         event = self.stored()
-        self.assertNotEqual(
+        self.assertEqual(
             event.state,
-            "done",
+            "pending",
             "with 'Sync with Handy' off, a webhook still moved stock",
         )
+        self.company.handoo_sync_enabled = True
+        with self.outside_calls():
+            cron.method_direct_trigger()
+        self.env.invalidate_all()
+        self.assertEqual(event.state, "done", event.error)
+        self.assertEqual(event.route_id.state, "loaded")
 
-    def test_event_for_unknown_route_retried_forever(self):
+    def test_unknown_route_event_stops_retrying(self):
         self.assertEqual(self.post(self.body(route_id=99999999)).status_code, 202)
         event = self.stored()
-        for _attempt in range(12):
-            event.next_retry = False
-            self.env.ref("handoo.ir_cron_handoo_process_events").method_direct_trigger()
+        cron = self.env.ref("handoo.ir_cron_handoo_process_events")
+        for _attempt in range(EVENT_NOT_FOUND_ATTEMPTS + 3):
+            if event.next_retry:
+                event.next_retry = fields.Datetime.now() - timedelta(seconds=1)
+            with self.outside_calls():
+                cron.method_direct_trigger()
             self.env.invalidate_all()
+        self.assertEqual(event.state, "failed")
+        self.assertEqual(event.attempts, EVENT_NOT_FOUND_ATTEMPTS)
+        self.assertFalse(event.next_retry)
+        self.assertIn("automatic retries stopped", event.error)
+        # A person can still retry it; the route now exists in Handy.
+        driver = self.store.add_user("Chofer Dos", "chofer.dos@example.com")
+        handy_route = self.store.create_route(
+            driver["id"], sales_order_ids=[], products=[]
+        )
+        event.route_handoo_id = handy_route["id"]
+        with self.outside_calls():
+            event.action_retry()
+        self.env.invalidate_all()
+        self.assertEqual(event.state, "done", event.error)
+        self.assertEqual(event.route_id.handoo_id, str(handy_route["id"]))
 
 
 @tagged("post_install", "-at_install")
