@@ -3,7 +3,7 @@
 # HANDOO_BENCH_MODE=handoo: handoo processes the route's webhook event, reading
 # the route and its orders from the sandbox.
 # HANDOO_BENCH_MODE=plain: plain ORM calls do the same confirmations,
-# validations and returns, from the figures saved by route_prepare.py.
+# validations and returns, from the figures run.py saves in route.json.
 # ruff: noqa: F821
 import json
 import os
