@@ -289,11 +289,13 @@ class RouteOrderRules:
             return self._render_order(order)
 
     def _truck_stock(self, route):
-        """Return ``{product id: load minus what route sales sold}`` of a route."""
+        """Return ``{product id: load minus what live route sales sold}``."""
         left = {}
         for line in route["_products"]:
             left[line["_product_id"]] = line["quantity"]
         for order_id in route["_sale_ids"]:
+            if self._orders[order_id]["deleted"]:
+                continue
             for item in self._orders[order_id]["items"]:
                 if not item["isReturn"] and item["_product_id"] in left:
                     product_id = item["_product_id"]

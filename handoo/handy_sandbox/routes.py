@@ -573,12 +573,17 @@ class RouteRules:
     # -- shared ---------------------------------------------------------------
 
     def _replace_route_order(self, old_id, new_id, when):
-        """Put an edited order's new id in place of the old one on its route."""
+        """Put an edited order's new id in place of the old one on its route.
+
+        Pre-sale orders and route sales alike: a route sale edited before the
+        closure is settled with its new lines.
+        """
         for route in self._routes.values():
-            if old_id in route["_order_ids"]:
-                index = route["_order_ids"].index(old_id)
-                route["_order_ids"][index] = new_id
-                route["lastUpdated"] = when
+            for key in ("_order_ids", "_sale_ids"):
+                if old_id in route[key]:
+                    index = route[key].index(old_id)
+                    route[key][index] = new_id
+                    route["lastUpdated"] = when
 
     def _send_route_event(self, event, rendered_route, occurred_at):
         self.webhooks.emit(

@@ -310,24 +310,41 @@ class RouteProcessor:
         route.message_post(
             body=self.env._(
                 "Route finished on the device: %(sales)s sales from the truck.",
-                sales=len(route.route_sale_ids),
+                sales=len(route.route_sale_ids.filtered(lambda o: o.state != "cancel")),
             )
         )
 
     def _import_route_sales(self, route, orders):
-        """Create, confirm and deliver from the truck each new route sale."""
+        """Create, confirm and deliver from the truck each new route sale.
+
+        A route sale edited in Handy since it was booked replaces its earlier
+        version, and one deleted in Handy is undone: see ``_undo_route_sales``.
+        """
         route_sales = [
             payload
             for payload in orders.values()
             if payload.get("salesType") == contract.SALES_TYPE_ROUTE
-            and not payload.get("deleted")
         ]
         known = self.env["sale.order"]._handoo_find(
-            self.company, [payload["id"] for payload in route_sales]
+            self.company,
+            [
+                version["id"]
+                for payload in route_sales
+                for version in _versions(payload)
+            ],
         )
+        superseded = self.env["sale.order"]
+        for payload in route_sales:
+            current = str(payload["id"])
+            for version in _versions(payload):
+                order = known.get(str(version["id"]))
+                stale = str(version["id"]) != current or payload.get("deleted")
+                if order and stale and order.state != "cancel":
+                    superseded |= order
+        self._undo_route_sales(route, superseded)
         created = self.env["sale.order"]
         for payload in route_sales:
-            if str(payload["id"]) in known:
+            if str(payload["id"]) in known or payload.get("deleted"):
                 continue
             if not any(not item.get("isReturn") for item in payload.get("items") or []):
                 # Only goods given back: nothing to sell, the closure receives them.
@@ -359,6 +376,57 @@ class RouteProcessor:
         deliveries.move_ids.write({"location_id": route.truck_location_id.id})
         self._validate(deliveries)
         self.stats["created"] += len(created)
+
+    def _undo_route_sales(self, route, sales):
+        """Put the goods of these route sales back on the truck; cancel them.
+
+        Each sale's delivery from the truck is returned to the truck, so its
+        delivered quantity drops to zero, then the order is cancelled with a
+        note naming the Handy order that replaced it, if any.
+        """
+        if not sales:
+            return
+        receipts = self.env["stock.picking"]
+        for picking in sales.picking_ids.filtered(
+            lambda picking: (
+                picking.state == "done" and picking.picking_type_code == "outgoing"
+            )
+        ):
+            quantities = {
+                move: self._unreturned(move)
+                for move in picking.move_ids.filtered(lambda move: move.state == "done")
+            }
+            quantities = {
+                move: quantity
+                for move, quantity in quantities.items()
+                if float_compare(quantity, 0.0, precision_digits=self.qty_digits) > 0
+            }
+            if not quantities:
+                continue
+            receipt = self._return(route, picking, quantities, role="route_sale")
+            # The goods never left the truck: they go back to it, not to the
+            # warehouse where Odoo sends returns of deliveries.
+            receipt.location_dest_id = route.truck_location_id
+            receipt.move_line_ids.location_dest_id = route.truck_location_id
+            receipts |= receipt
+        self._validate(receipts)
+        sales.filtered("locked").action_unlock()
+        sales.action_cancel()
+        for sale in sales:
+            replacement = self.versions.get(sale.handoo_id)
+            if replacement and not replacement.get("deleted"):
+                body = self.env._(
+                    "Edited in Handy before the route closed: replaced by Handy "
+                    "order %(id)s. Its goods went back to the truck.",
+                    id=replacement["id"],
+                )
+            else:
+                body = self.env._(
+                    "Deleted in Handy before the route closed. Its goods went back "
+                    "to the truck."
+                )
+            sale.message_post(body=body)
+        self.stats["updated"] += len(sales)
 
     def _record_deliveries(self, route, orders):
         """Keep Handy's delivered quantities and status on each pre-sale order.
@@ -500,7 +568,7 @@ class RouteProcessor:
         pickings.move_ids.picked = True
         pickings.with_context(cancel_backorder=True, skip_sms=True)._action_done()
 
-    def _return(self, route, picking, quantities):
+    def _return(self, route, picking, quantities, role="undelivered_return"):
         """Create the return of a delivery for ``{move: quantity}``; return it."""
         wizard = (
             self.env["stock.return.picking"]
@@ -510,9 +578,7 @@ class RouteProcessor:
         for line in wizard.product_return_moves:
             line.quantity = quantities.get(line.move_id, 0.0)
         receipt = wizard._create_return()
-        receipt.write(
-            {"handoo_route_id": route.id, "handoo_route_role": "undelivered_return"}
-        )
+        receipt.write({"handoo_route_id": route.id, "handoo_route_role": role})
         return receipt
 
     def _receive_customer_returns(self, route, orders):
@@ -666,7 +732,7 @@ class RouteProcessor:
             data.get("carriedOver")
         ).items():
             figures[product]["carried_in"] += quantity
-        for order in route.route_sale_ids:
+        for order in route.route_sale_ids.filtered(lambda o: o.state != "cancel"):
             for line in order.order_line:
                 figures[line.product_id]["sold"] += line.product_uom_qty
         for product, quantity in returned.items():

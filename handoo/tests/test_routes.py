@@ -159,6 +159,66 @@ class TestRouteSteps(RouteCase):
         # Handy learns the Odoo id of the sale made from the truck.
         self.assertEqual(self.store.get_order(sale["id"])["externalId"], order.id)
 
+    def test_route_sale_edited_before_closure_replaces_its_order(self):
+        handy_route = self.create_route(orders=[])
+        route_id = handy_route["id"]
+        self.store.accept_route(route_id)
+        sale = self.store.sell_from_truck(
+            route_id,
+            self.catalog["customers"][1]["code"],
+            [{"product": self.codes[0], "quantity": 4}],
+        )
+        self.store.finish_route(route_id)
+        self.sync_routes()
+        route = self.route_of(handy_route)
+        first = route.route_sale_ids
+        self.assertEqual(first.handoo_id, str(sale["id"]))
+        truck = route.truck_location_id
+        self.assertEqual(self.qty(self.codes[0], truck), 6)
+
+        edited = self.store.edit_order(
+            sale["id"], [{"product": self.codes[0], "quantity": 1}]
+        )
+        self.store.close_route(route_id)
+        self.sync_routes()
+        self.assertEqual(route.state, "closed")
+        self.assertEqual(first.state, "cancel")
+        self.assertEqual(first.order_line.qty_delivered, 0)
+        second = route.route_sale_ids - first
+        self.assertEqual(second.handoo_id, str(edited["id"]))
+        self.assertEqual(second.state, "sale")
+        self.assertEqual(second.order_line.qty_delivered, 1)
+        # 10 loaded, 1 sold: 9 back to the warehouse, none left on the truck.
+        self.assertEqual(self.qty(self.codes[0], truck), 0)
+        self.assertEqual(self.qty(self.codes[0], self.stock_location), 99)
+        line = self.line_of(route, self.codes[0])
+        self.assertEqual(line.sold, 1)
+        self.assertEqual(line.left_to_warehouse, 9)
+        self.assertFalse(route.settlement_difference)
+
+    def test_route_sale_deleted_before_closure_is_cancelled(self):
+        handy_route = self.create_route(orders=[])
+        route_id = handy_route["id"]
+        self.store.accept_route(route_id)
+        sale = self.store.sell_from_truck(
+            route_id,
+            self.catalog["customers"][1]["code"],
+            [{"product": self.codes[2], "quantity": 2}],
+        )
+        self.store.finish_route(route_id)
+        self.sync_routes()
+        self.store.delete_order(sale["id"])
+        self.store.close_route(route_id)
+        self.sync_routes()
+        route = self.route_of(handy_route)
+        self.assertEqual(route.state, "closed")
+        self.assertEqual(route.route_sale_ids.state, "cancel")
+        self.assertEqual(route.route_sale_ids.order_line.qty_delivered, 0)
+        self.assertEqual(self.qty(self.codes[2], route.truck_location_id), 0)
+        self.assertEqual(self.qty(self.codes[2], self.stock_location), 100)
+        self.assertEqual(self.line_of(route, self.codes[2]).sold, 0)
+        self.assertFalse(route.settlement_difference)
+
     def test_route_transfers_send_no_text_message(self):
         contexts = []
         original = type(self.env["stock.picking"])._send_confirmation_email

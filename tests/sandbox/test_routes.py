@@ -850,6 +850,34 @@ def test_edit_of_order_on_route_keeps_route(store, accepted, presales):
     assert delivered["items"][0]["delivered"] == 8
 
 
+def test_edited_route_sale_is_settled_with_its_new_lines(store, accepted):
+    sale = store.sell_from_truck(
+        accepted["id"], "C002", [{"product": "REF-600", "quantity": 4}]
+    )
+    store.finish_route(accepted["id"])
+    _later(store, 30)
+    edited = store.edit_order(sale["id"], [{"product": "REF-600", "quantity": 1}])
+    route = store.get_route(accepted["id"])
+    assert edited["id"] in route["salesOrders"]
+    assert sale["id"] not in route["salesOrders"]
+    closed = store.close_route(accepted["id"])
+    left = {line["product"]["code"]: line["quantity"] for line in closed["settlement"]}
+    # 24 loaded, 1 sold after the correction.
+    assert left["REF-600"] == 23
+
+
+def test_deleted_route_sale_sells_nothing(store, accepted):
+    sale = store.sell_from_truck(
+        accepted["id"], "C002", [{"product": "REF-600", "quantity": 4}]
+    )
+    store.finish_route(accepted["id"])
+    store.delete_order(sale["id"])
+    assert sale["id"] in store.get_route(accepted["id"])["salesOrders"]
+    closed = store.close_route(accepted["id"])
+    left = {line["product"]["code"]: line["quantity"] for line in closed["settlement"]}
+    assert left["REF-600"] == 24
+
+
 def test_routes_filter_closed(store, accepted, driver):
     other = store.add_user("Chofer Dos", "chofer.dos@example.com")
     open_route = store.create_route(other["id"])
