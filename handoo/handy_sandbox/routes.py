@@ -229,6 +229,14 @@ class RouteRules:
     def _today(self):
         return self.now().astimezone(MEXICO_CITY).date().isoformat()
 
+    def _day_after(self, route):
+        """Return the delivery day of the route that follows ``route``."""
+        day = max(
+            dt.date.fromisoformat(route["dateForDelivery"]),
+            dt.date.fromisoformat(self._today()),
+        )
+        return (day + dt.timedelta(days=1)).isoformat()
+
     def _insert_route(
         self,
         user_id,
@@ -491,7 +499,7 @@ class RouteRules:
         gets what is left of it (load minus route sales), to ``WAREHOUSE``. Lines
         with quantity 0 are left out. Partially delivered pre-sale orders become
         ``PARTIAL_DELIVERED_CLOSED``. Quantities sent to ``LOAD`` start a new
-        ``OPEN`` route for the same driver with them as ``products`` and
+        ``OPEN`` route for the same driver on the next day with them as ``products`` and
         ``carriedOver``, and the closed route gets its ``nextRouteId``. Sends
         ``route.closed``.
         """
@@ -519,7 +527,7 @@ class RouteRules:
                     [],
                     carried,
                     [dict(line) for line in carried],
-                    self._today(),
+                    self._day_after(route),
                     0.0,
                     f"Carga que quedó en el camión al cerrar la ruta {route['id']}.",
                 )

