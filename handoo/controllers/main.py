@@ -20,7 +20,8 @@ class HandooWebhookController(http.Controller):
         "/handoo/webhook/<int:company_id>",
         type="http",
         auth="public",
-        methods=["POST"],
+        # Every method reaches the handler, which answers 405 in JSON to all
+        # but POST, rather than Odoo's HTML error page.
         csrf=False,
         save_session=False,
     )
@@ -35,7 +36,6 @@ class HandooWebhookController(http.Controller):
 
     def _receive(self, company_id):
         httprequest = request.httprequest
-        # Odoo also routes OPTIONS to POST-only routes; only POST is an event.
         if httprequest.method != "POST":
             return self._answer(405, error="Only POST is accepted.")
         length = httprequest.content_length

@@ -122,7 +122,8 @@ class HandooSyncFailure(models.Model):
             return self.env._(
                 "Handy rejected the API token: %(detail)s. Check the token in "
                 "Settings > Handy.",
-                detail=detail,
+                # Handy's message may end its own sentence.
+                detail=str(detail).rstrip(" ."),
             )
         if isinstance(error, HandyConnectionError):
             return self.env._(

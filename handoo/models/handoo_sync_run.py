@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import format_datetime
 
 from .handoo_sync_cursor import JOBS
 
@@ -70,6 +71,15 @@ class HandooSyncRun(models.Model):
     http_requests = fields.Integer(string="Handy Calls", readonly=True)
     message = fields.Text(readonly=True)
     failure_ids = fields.One2many("handoo.sync.failure", "run_id", string="Failures")
+
+    @api.depends("job", "started_at")
+    def _compute_display_name(self):
+        labels = dict(self._fields["job"]._description_selection(self.env))
+        for run in self:
+            label = labels.get(run.job, run.job or "")
+            if run.started_at:
+                label = f"{label} ({format_datetime(self.env, run.started_at)})"
+            run.display_name = label
 
     @api.depends("job")
     def _compute_direction(self):

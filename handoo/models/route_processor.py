@@ -310,7 +310,9 @@ class RouteProcessor:
         route.message_post(
             body=self.env._(
                 "Route finished on the device: %(sales)s sales from the truck.",
-                sales=len(route.route_sale_ids.filtered(lambda o: o.state != "cancel")),
+                sales=len(
+                    route.route_sale_ids.filtered(lambda sale: sale.state != "cancel")
+                ),
             )
         )
 
@@ -732,7 +734,7 @@ class RouteProcessor:
             data.get("carriedOver")
         ).items():
             figures[product]["carried_in"] += quantity
-        for order in route.route_sale_ids.filtered(lambda o: o.state != "cancel"):
+        for order in route.route_sale_ids.filtered(lambda sale: sale.state != "cancel"):
             for line in order.order_line:
                 figures[line.product_id]["sold"] += line.product_uom_qty
         for product, quantity in returned.items():

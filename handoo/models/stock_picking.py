@@ -44,7 +44,16 @@ class StockPicking(models.Model):
         help="Handy order whose customer return this receipt is.",
     )
 
+    def button_validate(self):
+        # Refuse before Odoo asks about backorders or text messages.
+        self._handoo_check_not_reservation()
+        return super().button_validate()
+
     def _action_done(self):
+        self._handoo_check_not_reservation()
+        return super()._action_done()
+
+    def _handoo_check_not_reservation(self):
         if any(picking.picking_type_id.handoo_is_reservation for picking in self):
             raise UserError(
                 self.env._(
@@ -53,7 +62,6 @@ class StockPicking(models.Model):
                     "delivery takes over."
                 )
             )
-        return super()._action_done()
 
 
 class StockScrap(models.Model):

@@ -76,6 +76,7 @@ class TestJobs(HandooCase):
         self.assertGreaterEqual(run.duration, 0)
         self.assertGreater(run.http_requests, 3)
         self.assertTrue(run.window_start < run.window_end)
+        self.assertTrue(run.display_name.startswith("Orders from Handy ("))
 
     def test_disabled_company_not_synced(self):
         self.create_orders(1)

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import psycopg2
+from lxml import etree
 
 from odoo import fields
 from odoo.exceptions import UserError
@@ -332,6 +333,25 @@ class TestOrderSync(HandooCase):
         order = self.order_of(handy_order)
         with self.assertRaises(UserError):
             order.handoo_reservation_id.button_validate()
+
+    def test_partial_reservation_refused_before_backorder_question(self):
+        self.stock_all(1)
+        handy_order = self.create_order()
+        self.sync_orders()
+        reservation = self.order_of(handy_order).handoo_reservation_id
+        state = reservation.state
+        self.assertEqual(self.order_of(handy_order).handoo_reservation_state, "partial")
+        # Odoo would otherwise answer with its "Create Backorder?" dialog.
+        with self.assertRaisesRegex(UserError, "cannot be validated"):
+            reservation.button_validate()
+        self.assertEqual(reservation.state, state)
+
+    def test_reservation_form_hides_validate(self):
+        arch = self.env["stock.picking"].get_view(view_type="form")["arch"]
+        buttons = etree.fromstring(arch).xpath("//button[@name='button_validate']")
+        self.assertEqual(len(buttons), 2)
+        for button in buttons:
+            self.assertIn("handoo_is_reservation", button.get("invisible"))
 
     def test_confirm_releases_reservation(self):
         self.stock_all(100)

@@ -24,6 +24,7 @@ class TestSettings(HandooCase):
         result = self.settings().action_handoo_test_connection()
         self.assertEqual(result["params"]["type"], "danger")
         self.assertIn("rejected the API token", result["params"]["message"])
+        self.assertNotIn("..", result["params"]["message"])
 
     def test_connection_unreachable(self):
         self.company.handoo_api_url = "http://127.0.0.1:9/api/v2"

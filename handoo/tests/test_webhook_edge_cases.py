@@ -178,11 +178,13 @@ class TestWebhookEdgeCases(WebhookEdgeCase):
 
     def test_other_methods(self):
         body = json.dumps(self.body()).encode()
-        for method in ("PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"):
+        for method in ("GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"):
             with self.outside_calls():
                 status, answer = self.raw_request(method, body, self.sign(body))
             self.assertEqual(status, 405, f"{method}: {answer[:200]}")
             self.assertNotIn(b"Traceback", answer)
+            if method != "HEAD":
+                self.assertIn("error", json.loads(answer), method)
         self.assertFalse(self.stored())
 
     def test_replay_same_event_new_timestamp_with_different_body(self):
