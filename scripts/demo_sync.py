@@ -236,7 +236,7 @@ row(
     "pre-sale orders / sale orders",
     live - failed_orders,
     presales,
-    f"({live} in Handy, {failed_orders} could not be imported; those on today's "
+    f"({live} live in Handy, {failed_orders} could not be imported; those on today's "
     "routes are confirmed, the others are quotations)",
 )
 row(
