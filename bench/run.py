@@ -214,9 +214,9 @@ def bench_orders(args):
                     f"orders-{mode}-{round_number}.log",
                     dict(env, HANDOO_BENCH_MODE=mode),
                 )
-                result["requests"] = control(port, "/stats", method="GET")[
-                    "totalRequests"
-                ]
+                stats = control(port, "/stats", method="GET")
+                result["requests"] = stats["totalRequests"]
+                result["by_kind"] = stats["requests"]
                 results[mode].append(result)
                 print(
                     f"  round {round_number} {mode:<6} {result['seconds']:7.1f} s  "
@@ -234,6 +234,9 @@ def bench_orders(args):
     print(f"  handoo     {handoo_time:7.1f} s  {orders / handoo_time:6.1f} orders/s")
     print(f"  plain ORM  {plain_time:7.1f} s  {orders / plain_time:6.1f} orders/s")
     print(f"  HTTP requests per order: {requests_made / orders:.3f}")
+    by_kind = results["handoo"][0]["by_kind"]
+    for kind, count in sorted(by_kind.items(), key=lambda item: -item[1]):
+        print(f"    {kind:<28} {count:6d}")
     print(
         "  peak RSS: handoo "
         f"{max(r['peak_mb'] for r in results['handoo']):.0f} MB, plain ORM "

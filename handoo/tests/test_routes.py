@@ -1,5 +1,7 @@
 from unittest.mock import patch
 
+from lxml import etree
+
 from odoo.tests import tagged
 
 from ..models.route_processor import RouteProcessor
@@ -158,6 +160,12 @@ class TestRouteSteps(RouteCase):
         self.assertEqual(self.qty(self.codes[0], route.truck_location_id), 7)
         # Handy learns the Odoo id of the sale made from the truck.
         self.assertEqual(self.store.get_order(sale["id"])["externalId"], order.id)
+
+    def test_settlement_list_shows_every_product(self):
+        # The totals row adds up only the lines on screen: show them all.
+        arch = self.env["handoo.route"].get_view(view_type="form")["arch"]
+        (settlement,) = etree.fromstring(arch).xpath("//field[@name='line_ids']/list")
+        self.assertGreaterEqual(int(settlement.get("limit")), 1000)
 
     def test_route_sale_edited_before_closure_replaces_its_order(self):
         handy_route = self.create_route(orders=[])
