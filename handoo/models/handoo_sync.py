@@ -376,6 +376,8 @@ class HandooSync(models.AbstractModel):
             self._handoo_send_references(company, client, run)
             self._handoo_commit(0, remaining=remaining)
             if remaining and not time_left:
+                # NOTE: the next call reads the rest of the window's list again,
+                # one list request per page left (see bench/README.md).
                 return False
         return True
 
