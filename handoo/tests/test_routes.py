@@ -167,18 +167,22 @@ class TestRouteSteps(RouteCase):
         (settlement,) = etree.fromstring(arch).xpath("//field[@name='line_ids']/list")
         self.assertGreaterEqual(int(settlement.get("limit")), 1000)
 
-    def test_route_sale_edited_before_closure_replaces_its_order(self):
+    def finish_with_one_sale(self, code, quantity):
+        """Finish a route without pre-sales after one sale from its truck."""
         handy_route = self.create_route(orders=[])
         route_id = handy_route["id"]
         self.store.accept_route(route_id)
         sale = self.store.sell_from_truck(
             route_id,
             self.catalog["customers"][1]["code"],
-            [{"product": self.codes[0], "quantity": 4}],
+            [{"product": code, "quantity": quantity}],
         )
         self.store.finish_route(route_id)
         self.sync_routes()
-        route = self.route_of(handy_route)
+        return self.route_of(handy_route), route_id, sale
+
+    def test_route_sale_edited_before_closure_replaces_its_order(self):
+        route, route_id, sale = self.finish_with_one_sale(self.codes[0], 4)
         first = route.route_sale_ids
         self.assertEqual(first.handoo_id, str(sale["id"]))
         truck = route.truck_location_id
@@ -205,20 +209,10 @@ class TestRouteSteps(RouteCase):
         self.assertFalse(route.settlement_difference)
 
     def test_route_sale_deleted_before_closure_is_cancelled(self):
-        handy_route = self.create_route(orders=[])
-        route_id = handy_route["id"]
-        self.store.accept_route(route_id)
-        sale = self.store.sell_from_truck(
-            route_id,
-            self.catalog["customers"][1]["code"],
-            [{"product": self.codes[2], "quantity": 2}],
-        )
-        self.store.finish_route(route_id)
-        self.sync_routes()
+        route, route_id, sale = self.finish_with_one_sale(self.codes[2], 2)
         self.store.delete_order(sale["id"])
         self.store.close_route(route_id)
         self.sync_routes()
-        route = self.route_of(handy_route)
         self.assertEqual(route.state, "closed")
         self.assertEqual(route.route_sale_ids.state, "cancel")
         self.assertEqual(route.route_sale_ids.order_line.qty_delivered, 0)
