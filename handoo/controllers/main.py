@@ -20,7 +20,7 @@ class HandooWebhookController(http.Controller):
         "/handoo/webhook/<int:company_id>",
         type="http",
         auth="public",
-        # Every method reaches the handler, which answers 405 in JSON to all
+        # Every method reaches the handler, which returns a JSON 405 for all
         # but POST, rather than Odoo's HTML error page.
         csrf=False,
         save_session=False,

@@ -45,7 +45,7 @@ class StockPicking(models.Model):
     )
 
     def button_validate(self):
-        # Refuse before Odoo asks about backorders or text messages.
+        # Raise before Odoo opens its backorder or text message dialogs.
         self._handoo_check_not_reservation()
         return super().button_validate()
 

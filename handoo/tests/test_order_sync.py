@@ -334,14 +334,14 @@ class TestOrderSync(HandooCase):
         with self.assertRaises(UserError):
             order.handoo_reservation_id.button_validate()
 
-    def test_partial_reservation_refused_before_backorder_question(self):
+    def test_partial_reservation_validate_rejected(self):
         self.stock_all(1)
         handy_order = self.create_order()
         self.sync_orders()
         reservation = self.order_of(handy_order).handoo_reservation_id
         state = reservation.state
         self.assertEqual(self.order_of(handy_order).handoo_reservation_state, "partial")
-        # Odoo would otherwise answer with its "Create Backorder?" dialog.
+        # Odoo would otherwise return its "Create Backorder?" dialog.
         with self.assertRaisesRegex(UserError, "cannot be validated"):
             reservation.button_validate()
         self.assertEqual(reservation.state, state)
