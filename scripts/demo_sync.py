@@ -394,9 +394,11 @@ print(
     "and goes on in the next run; 'read' counts every record read from Handy, "
     "deleted orders included:"
 )
+states = dict(env["handoo.sync.run"]._fields["state"].selection)
 for run in runs:
     print(
-        f"  {dict(run._fields['job'].selection)[run.job]:<30} {run.state:<8} "
+        f"  {dict(run._fields['job'].selection)[run.job]:<30} "
+        f"{states[run.state]:<18} "
         f"read {run.fetched:>4}  created {run.created:>4}  updated {run.updated:>3}  "
         f"replaced {run.replaced:>2}  cancelled {run.cancelled:>2}  "
         f"failed {run.failed:>2}  {run.duration:3.0f} s  {run.http_requests:>4} calls"
