@@ -1,86 +1,24 @@
-import hashlib
-import hmac
 import http.client
 import json
 import logging
 import socket
-import time
-import uuid
-from contextlib import contextmanager
 from datetime import timedelta
-from unittest.mock import patch
 
 from odoo import fields
-from odoo.tests import HttpCase, tagged
-from odoo.tests.common import release_test_lock
+from odoo.tests import tagged
 
-from ..handy_sandbox import HandySandbox
 from ..models.handoo_sync import EVENT_NOT_FOUND_ATTEMPTS
-from .common import SANDBOX_TOKEN
+from .webhook_common import WebhookCase
 
-SECRET = "whsec-edge-cases"
 _logger = logging.getLogger(__name__)
 
 
-class WebhookEdgeCase(HttpCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.sandbox = HandySandbox(token=SANDBOX_TOKEN, rate_limit=None).start()
-        cls.addClassCleanup(cls.sandbox.stop)
-        cls.store = cls.sandbox.store
-        cls.company = cls.env.company
-        cls.company.write(
-            {
-                "handoo_api_url": cls.sandbox.url,
-                "handoo_web_url": cls.sandbox.web_url,
-                "handoo_api_token": SANDBOX_TOKEN,
-                "handoo_sync_enabled": True,
-                "handoo_webhook_secret": SECRET,
-                "tax_calculation_rounding_method": "round_per_line",
-            }
-        )
-        cls.env["ir.config_parameter"].sudo().set_param("handoo.http_backoff", "0.01")
-        cls.url = f"/handoo/webhook/{cls.company.id}"
-
-    def setUp(self):
-        super().setUp()
-        self.store.clear()
-        self.sandbox.webhooks.clear()
-        self.events = self.env["handoo.webhook.event"]
-
-    def body(self, event="route.load_accepted", route_id=5001, **extra):
-        return dict(
-            {
-                "id": str(uuid.uuid4()),
-                "event": event,
-                "occurredAt": "2026-12-04T15:00:00Z",
-                "route": {"id": route_id, "status": "LOAD_ACCEPTED"},
-            },
-            **extra,
-        )
-
-    def sign(self, raw, timestamp=None, secret=SECRET):
-        timestamp = str(int(time.time()) if timestamp is None else timestamp)
-        signature = hmac.new(
-            secret.encode(), timestamp.encode() + b"." + raw, hashlib.sha256
-        ).hexdigest()
-        return {
-            "Content-Type": "application/json",
-            "X-Handoo-Timestamp": timestamp,
-            "X-Handoo-Signature": f"sha256={signature}",
-        }
-
+class WebhookEdgeCase(WebhookCase):
     def post(self, body=None, raw=None, headers=None):
         raw = raw if raw is not None else json.dumps(body).encode()
-        all_headers = self.sign(raw)
+        all_headers = self.signed_headers(raw)
         all_headers.update(headers or {})
         return self.url_open(self.url, data=raw, headers=all_headers)
-
-    @contextmanager
-    def outside_calls(self):
-        with patch.object(self, "http_request_allow_all", True), release_test_lock():
-            yield
 
     def raw_request(self, method, body_chunks, headers):
         """Send a request with http.client; chunked when body_chunks is a list."""
@@ -102,9 +40,6 @@ class WebhookEdgeCase(HttpCase):
             return response.status, response.read()
         finally:
             connection.close()
-
-    def stored(self):
-        return self.events.search([("company_id", "=", self.company.id)])
 
 
 @tagged("post_install", "-at_install")
@@ -154,24 +89,24 @@ class TestWebhookEdgeCases(WebhookEdgeCase):
 
     def test_chunked_body_without_length(self):
         body = json.dumps(self.body()).encode()
-        with self.outside_calls():
-            status, answer = self.raw_request("POST", [body], self.sign(body))
+        with self.outside_requests():
+            status, answer = self.raw_request("POST", [body], self.signed_headers(body))
         self.assertEqual(status, 202, answer)
 
     def test_chunked_huge_body(self):
         padding = b" " * (200 * 1024)
         body = json.dumps(self.body()).encode()[:-1] + padding + b"}"
         chunks = [body[i : i + 8192] for i in range(0, len(body), 8192)]
-        with self.outside_calls():
-            status, answer = self.raw_request("POST", chunks, self.sign(body))
+        with self.outside_requests():
+            status, answer = self.raw_request("POST", chunks, self.signed_headers(body))
         self.assertEqual(status, 413, answer)
         self.assertFalse(self.stored())
 
     def test_lying_content_length(self):
         body = json.dumps(self.body()).encode()
-        headers = self.sign(body)
+        headers = self.signed_headers(body)
         headers["Content-Length"] = "10"
-        with self.outside_calls():
+        with self.outside_requests():
             status, answer = self.raw_request("POST", body, headers)
         self.assertIn(status, (400, 403))
         self.assertFalse(self.stored())
@@ -179,8 +114,10 @@ class TestWebhookEdgeCases(WebhookEdgeCase):
     def test_other_methods(self):
         body = json.dumps(self.body()).encode()
         for method in ("GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"):
-            with self.outside_calls():
-                status, answer = self.raw_request(method, body, self.sign(body))
+            with self.outside_requests():
+                status, answer = self.raw_request(
+                    method, body, self.signed_headers(body)
+                )
             self.assertEqual(status, 405, f"{method}: {answer[:200]}")
             self.assertNotIn(b"Traceback", answer)
             if method != "HEAD":
@@ -222,7 +159,7 @@ class TestWebhookEdgeCases(WebhookEdgeCase):
             "with 'Sync with Handy' off, a webhook still moved stock",
         )
         self.company.handoo_sync_enabled = True
-        with self.outside_calls():
+        with self.outside_requests():
             cron.method_direct_trigger()
         self.env.invalidate_all()
         self.assertEqual(event.state, "done", event.error)
@@ -235,7 +172,7 @@ class TestWebhookEdgeCases(WebhookEdgeCase):
         for _attempt in range(EVENT_NOT_FOUND_ATTEMPTS + 3):
             if event.next_retry:
                 event.next_retry = fields.Datetime.now() - timedelta(seconds=1)
-            with self.outside_calls():
+            with self.outside_requests():
                 cron.method_direct_trigger()
             self.env.invalidate_all()
         self.assertEqual(event.state, "failed")
@@ -248,7 +185,7 @@ class TestWebhookEdgeCases(WebhookEdgeCase):
             driver["id"], sales_order_ids=[], products=[]
         )
         event.route_handoo_id = handy_route["id"]
-        with self.outside_calls():
+        with self.outside_requests():
             event.action_retry()
         self.env.invalidate_all()
         self.assertEqual(event.state, "done", event.error)
@@ -260,7 +197,7 @@ class TestWebhookStream(WebhookEdgeCase):
     def test_chunked_oversized_body_rejected_early(self):
 
         port = self.http_port()
-        with self.outside_calls():
+        with self.outside_requests():
             sock = socket.create_connection(("127.0.0.1", port), timeout=30)
             try:
                 sock.sendall(

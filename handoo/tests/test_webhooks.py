@@ -2,84 +2,20 @@ import hashlib
 import hmac
 import json
 import time
-import uuid
-from contextlib import contextmanager
-from unittest.mock import patch
 
-from odoo.tests import HttpCase, tagged
-from odoo.tests.common import release_test_lock
+from odoo.tests import tagged
 
-from ..handy_sandbox import HandySandbox
-from .common import SANDBOX_TOKEN
-
-SECRET = "whsec-handoo-test"
+from .webhook_common import WEBHOOK_SECRET as SECRET
+from .webhook_common import WebhookCase
 
 
 @tagged("post_install", "-at_install")
-class TestWebhooks(HttpCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.sandbox = HandySandbox(token=SANDBOX_TOKEN, rate_limit=None).start()
-        cls.addClassCleanup(cls.sandbox.stop)
-        cls.store = cls.sandbox.store
-        cls.company = cls.env.company
-        cls.company.write(
-            {
-                "handoo_api_url": cls.sandbox.url,
-                "handoo_web_url": cls.sandbox.web_url,
-                "handoo_api_token": SANDBOX_TOKEN,
-                "handoo_sync_enabled": True,
-                "handoo_webhook_secret": SECRET,
-                "tax_calculation_rounding_method": "round_per_line",
-            }
-        )
-        cls.env["ir.config_parameter"].sudo().set_param("handoo.http_backoff", "0.01")
-        cls.url = f"/handoo/webhook/{cls.company.id}"
-
-    def setUp(self):
-        super().setUp()
-        self.store.clear()
-        self.sandbox.webhooks.clear()
-        self.events = self.env["handoo.webhook.event"]
-
-    def body(self, event="route.load_accepted", route_id=5001, **extra):
-        return dict(
-            {
-                "id": str(uuid.uuid4()),
-                "event": event,
-                "occurredAt": "2026-12-04T15:00:00Z",
-                "route": {"id": route_id, "status": "LOAD_ACCEPTED"},
-            },
-            **extra,
-        )
-
+class TestWebhooks(WebhookCase):
     def post(self, body, secret=SECRET, timestamp=None, raw=None, headers=None):
         raw = raw if raw is not None else json.dumps(body).encode()
-        timestamp = str(int(time.time()) if timestamp is None else timestamp)
-        signature = hmac.new(
-            secret.encode(), timestamp.encode() + b"." + raw, hashlib.sha256
-        ).hexdigest()
-        all_headers = {
-            "Content-Type": "application/json",
-            "X-Handoo-Timestamp": timestamp,
-            "X-Handoo-Signature": f"sha256={signature}",
-        }
+        all_headers = self.signed_headers(raw, timestamp, secret)
         all_headers.update(headers or {})
         return self.url_open(self.url, data=raw, headers=all_headers)
-
-    @contextmanager
-    def handy_calls_odoo(self):
-        """Let the sandbox post to Odoo's test server while the test waits.
-
-        The sandbox sends its webhooks from this thread, so the test lock is
-        released meanwhile, and requests without the test's cookie are accepted.
-        """
-        with patch.object(self, "http_request_allow_all", True), release_test_lock():
-            yield
-
-    def stored(self):
-        return self.events.search([("company_id", "=", self.company.id)])
 
     # ------------------------------------------------------------------
     # Requests
@@ -215,7 +151,7 @@ class TestWebhooks(HttpCase):
         self.sandbox.webhooks.configure(self.base_url() + self.url, SECRET)
         handy_route, order = self.make_route()
 
-        with self.handy_calls_odoo():
+        with self.outside_requests():
             self.store.accept_route(handy_route["id"])
         delivery = self.sandbox.webhooks.deliveries()[-1]
         self.assertEqual(delivery["status"], 202)
@@ -233,7 +169,7 @@ class TestWebhooks(HttpCase):
         self.assertEqual(sale_order.state, "sale")
         self.assertEqual(sale_order.picking_ids.state, "done")
 
-        with self.handy_calls_odoo():
+        with self.outside_requests():
             self.store.deliver_order(
                 handy_route["id"], order["id"], "partial", {"PROD-W1": 3}
             )
@@ -258,14 +194,14 @@ class TestWebhooks(HttpCase):
             event["body"]["event"]: event for event in self.sandbox.webhooks.events()
         }
         self.sandbox.webhooks.configure(self.base_url() + self.url, SECRET)
-        with self.handy_calls_odoo():
+        with self.outside_requests():
             self.sandbox.webhooks.resend(events["route.closed"]["body"]["id"])
         self.process_events()
         route = self.stored().route_id
         self.assertEqual(route.state, "closed")
         pickings = len(route.picking_ids)
 
-        with self.handy_calls_odoo():
+        with self.outside_requests():
             self.sandbox.webhooks.resend(events["route.load_accepted"]["body"]["id"])
         self.process_events()
         self.assertEqual(set(self.stored().mapped("state")), {"done"})

@@ -852,7 +852,7 @@ def test_edit_of_order_on_route_keeps_route(store, accepted, presales):
     assert delivered["items"][0]["delivered"] == 8
 
 
-def test_edited_route_sale_is_settled_with_its_new_lines(store, accepted):
+def test_edited_route_sale_settles_new_lines(store, accepted):
     sale = store.sell_from_truck(
         accepted["id"], "C002", [{"product": "REF-600", "quantity": 4}]
     )
