@@ -35,8 +35,8 @@ CATALOG_BATCH = 100
 ORDER_BATCH = 50
 EXPORT_BATCH = 200
 EVENT_BATCH = 50
-# An event whose route Handy answers 404 for this many times stops retrying by
-# itself (75 minutes of retry waits): a person can still retry it by hand.
+# After this many "not found" responses for its route (75 minutes of retry
+# waits), an event stops retrying by itself. It can still be processed by hand.
 EVENT_NOT_FOUND_ATTEMPTS = 5
 
 
@@ -715,6 +715,9 @@ class HandooSync(models.AbstractModel):
         now = fields.Datetime.now()
         due = events.search(
             [
+                # Events of a company whose sync is off wait, stored, until it
+                # is on, and leave the batch to the other companies meanwhile.
+                ("company_id.handoo_sync_enabled", "=", True),
                 "|",
                 ("state", "=", "pending"),
                 "&",
@@ -725,8 +728,7 @@ class HandooSync(models.AbstractModel):
             limit=EVENT_BATCH,
         )
         for company, company_events in due.grouped("company_id").items():
-            # Events of a company whose sync is off wait, stored, until it is on.
-            if company.handoo_sync_enabled and company._handoo_is_configured():
+            if company._handoo_is_configured():
                 self._handoo_process_events(company, company_events)
 
     @api.model

@@ -7,7 +7,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import tagged
 
-from ..models.handoo_sync import EVENT_NOT_FOUND_ATTEMPTS
+from ..models.handoo_sync import EVENT_BATCH, EVENT_NOT_FOUND_ATTEMPTS
 from .webhook_common import WebhookCase
 
 _logger = logging.getLogger(__name__)
@@ -164,6 +164,21 @@ class TestWebhookEdgeCases(WebhookEdgeCase):
         self.env.invalidate_all()
         self.assertEqual(event.state, "done", event.error)
         self.assertEqual(event.route_id.state, "loaded")
+
+    def test_waiting_events_leave_batch_to_others(self):
+        idle = self.env["res.company"].create({"name": "Sucursal sin sincronizar"})
+        for _index in range(EVENT_BATCH + 5):
+            payload = self.body()
+            self.events._handoo_receive(idle, payload, json.dumps(payload).encode())
+        self.assertEqual(self.post(self.body(route_id=99999999)).status_code, 202)
+        cron = self.env.ref("handoo.ir_cron_handoo_process_events")
+        with self.outside_requests():
+            cron.method_direct_trigger()
+        self.env.invalidate_all()
+        event = self.stored()
+        # Read from Handy once, although older events of the idle company wait.
+        self.assertEqual(event.attempts, 1)
+        self.assertEqual(event.state, "failed")
 
     def test_unknown_route_event_stops_retrying(self):
         self.assertEqual(self.post(self.body(route_id=99999999)).status_code, 202)
