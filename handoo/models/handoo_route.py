@@ -177,7 +177,8 @@ class HandooRoute(models.Model):
             raise UserError(self.env._("This route is not linked to Handy."))
         # Applying a route writes stock, settlements and logs the user may not
         # write directly; the access check above decides who may ask for it.
-        self.env["handoo.sync"].sudo()._handoo_sync_route_now(self.sudo())
+        jobs = self.env["handoo.sync"].sudo()._handoo_for(self.company_id)
+        jobs._handoo_sync_route_now(self.sudo())
         return True
 
 

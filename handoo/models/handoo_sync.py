@@ -66,6 +66,16 @@ class HandooSync(models.AbstractModel):
         return companies.filtered(lambda company: company._handoo_is_configured())
 
     @api.model
+    def _handoo_for(self, company):
+        """Return the jobs in the company's Handy language.
+
+        What a job writes (notes, route names, failure reasons) stays in the
+        language it was written in, and product names are read and written in
+        it, so it must not depend on who runs the job.
+        """
+        return self.with_context(lang=company._handoo_lang())
+
+    @api.model
     def _handoo_client(self, company):
         """Return a Handy client for the company, tuned by system parameters.
 
@@ -127,7 +137,7 @@ class HandooSync(models.AbstractModel):
     @api.model
     def _cron_handoo_sync_from(self, kind):
         for company in self._handoo_companies():
-            if not self._handoo_pull_catalog(company, kind):
+            if not self._handoo_for(company)._handoo_pull_catalog(company, kind):
                 return
 
     @api.model
@@ -205,7 +215,7 @@ class HandooSync(models.AbstractModel):
     @api.model
     def _cron_handoo_sync_to(self, kind):
         for company in self._handoo_companies():
-            if not self._handoo_push_catalog(company, kind):
+            if not self._handoo_for(company)._handoo_push_catalog(company, kind):
                 return
 
     @api.model
@@ -262,7 +272,7 @@ class HandooSync(models.AbstractModel):
     @api.model
     def _cron_handoo_sync_orders(self):
         for company in self._handoo_companies():
-            if not self._handoo_pull_orders(company):
+            if not self._handoo_for(company)._handoo_pull_orders(company):
                 return
 
     @api.model
@@ -480,34 +490,39 @@ class HandooSync(models.AbstractModel):
     @api.model
     def _cron_handoo_retry_orders(self):
         for company in self._handoo_companies():
-            due = self._handoo_due_failures(company, ["order", "order_reference"])
-            pending = self.env["sale.order"].search_count(
-                [
-                    ("handoo_company_id", "=", company.id),
-                    ("handoo_reference_pending", "=", True),
-                ],
-                limit=1,
+            self._handoo_for(company)._handoo_retry_orders(company)
+
+    @api.model
+    def _handoo_retry_orders(self, company):
+        """Retry the company's failed orders that are due, and send pending ids."""
+        due = self._handoo_due_failures(company, ["order", "order_reference"])
+        pending = self.env["sale.order"].search_count(
+            [
+                ("handoo_company_id", "=", company.id),
+                ("handoo_reference_pending", "=", True),
+            ],
+            limit=1,
+        )
+        if not due and not pending:
+            return
+        run = self.env["handoo.sync.run"]._handoo_start(company, "order_retry")
+        try:
+            with self._handoo_client(company) as client:
+                resolved = self._handoo_retry_failures(company, due, client, run)
+                self._handoo_send_references(company, client, run)
+                run._handoo_add(Counter(), client.request_count)
+        except HandyError as error:
+            run._handoo_finish(
+                self.env["handoo.sync.failure"]._handoo_reason(error), failed=True
             )
-            if not due and not pending:
-                continue
-            run = self.env["handoo.sync.run"]._handoo_start(company, "order_retry")
-            try:
-                with self._handoo_client(company) as client:
-                    resolved = self._handoo_retry_failures(company, due, client, run)
-                    self._handoo_send_references(company, client, run)
-                    run._handoo_add(Counter(), client.request_count)
-            except HandyError as error:
-                run._handoo_finish(
-                    self.env["handoo.sync.failure"]._handoo_reason(error), failed=True
-                )
-                continue
-            _logger.info(
-                "Handy retry for %s: %s of %s failed records synced",
-                company.name,
-                len(resolved),
-                len(due),
-            )
-            run._handoo_finish()
+            return
+        _logger.info(
+            "Handy retry for %s: %s of %s failed records synced",
+            company.name,
+            len(resolved),
+            len(due),
+        )
+        run._handoo_finish()
 
     @api.model
     def _handoo_due_failures(self, company, kinds, limit=ORDER_BATCH):
@@ -597,7 +612,7 @@ class HandooSync(models.AbstractModel):
     @api.model
     def _cron_handoo_sync_routes(self):
         for company in self._handoo_companies():
-            self._handoo_pull_routes(company)
+            self._handoo_for(company)._handoo_pull_routes(company)
 
     @api.model
     def _handoo_pull_routes(self, company):
@@ -729,7 +744,9 @@ class HandooSync(models.AbstractModel):
         )
         for company, company_events in due.grouped("company_id").items():
             if company._handoo_is_configured():
-                self._handoo_process_events(company, company_events)
+                self._handoo_for(company)._handoo_process_events(
+                    company, company_events
+                )
 
     @api.model
     def _handoo_process_events(self, company, events):

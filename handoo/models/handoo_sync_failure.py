@@ -274,7 +274,6 @@ class HandooSyncFailure(models.Model):
         """Retry these failures, grouped by company; return those resolved."""
         resolved = self.browse()
         for company, failures in self.grouped("company_id").items():
-            resolved |= self.env["handoo.sync"]._handoo_retry_failures(
-                company, failures
-            )
+            jobs = self.env["handoo.sync"]._handoo_for(company)
+            resolved |= jobs._handoo_retry_failures(company, failures)
         return resolved

@@ -114,9 +114,8 @@ class HandooWebhookEvent(models.Model):
         events = events.sudo()
         events.write({"state": "pending", "next_retry": False})
         for company, company_events in events.grouped("company_id").items():
-            self.env["handoo.sync"].sudo()._handoo_process_events(
-                company, company_events
-            )
+            jobs = self.env["handoo.sync"].sudo()._handoo_for(company)
+            jobs._handoo_process_events(company, company_events)
         return True
 
     def action_open_route(self):

@@ -62,6 +62,13 @@ class ResCompany(models.Model):
         required=True,
         help="Which customer returns are received apart from sellable stock.",
     )
+    handoo_lang = fields.Selection(
+        selection="_handoo_lang_selection",
+        string="Handy Language",
+        help="Language of the product names exchanged with Handy, and of the "
+        "route names, notes and failure reasons that the Handy jobs write. Empty: "
+        "the administrator's language.",
+    )
 
     _handoo_order_interval_positive = models.Constraint(
         "CHECK (handoo_order_interval IS NULL OR handoo_order_interval > 0)",
@@ -80,6 +87,25 @@ class ResCompany(models.Model):
         if {"handoo_order_interval", "handoo_sync_enabled"} & set(vals):
             self.env["handoo.sync"]._handoo_update_order_cron()
         return result
+
+    @api.model
+    def _handoo_lang_selection(self):
+        return self.env["res.lang"].get_installed()
+
+    def _handoo_lang(self):
+        """Return the language the Handy jobs of this company work in.
+
+        Scheduled jobs run as OdooBot, whose language is rarely the one of the
+        people who read what the jobs write; the company's Handy language, or
+        else the administrator's, is used instead.
+        """
+        self.ensure_one()
+        langs = self.env["res.lang"]
+        admin = self.env.ref("base.user_admin", raise_if_not_found=False)
+        for code in (self.sudo().handoo_lang, admin and admin.sudo().lang):
+            if code and langs._get_code(code):
+                return code
+        return "en_US"
 
     def _handoo_is_configured(self):
         """Whether the company has everything a sync needs."""

@@ -40,6 +40,7 @@ class ResConfigSettings(models.TransientModel):
     handoo_damaged_returns = fields.Selection(
         related="company_id.handoo_damaged_returns", readonly=False
     )
+    handoo_lang = fields.Selection(related="company_id.handoo_lang", readonly=False)
 
     @api.depends("company_id")
     def _compute_handoo_webhook_url(self):

@@ -3,6 +3,7 @@ from . import test_business_day
 from . import test_catalog_sync
 from . import test_concurrency
 from . import test_jobs
+from . import test_language
 from . import test_order_edge_cases
 from . import test_order_sync
 from . import test_resilience

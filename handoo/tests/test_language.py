@@ -1,0 +1,58 @@
+from odoo.tests import tagged
+
+from .common import HandooCase
+
+
+@tagged("post_install", "-at_install")
+class TestHandyLanguage(HandooCase):
+    """The jobs write and read in the company's Handy language, not OdooBot's."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("es_MX")
+        cls.admin = cls.env.ref("base.user_admin")
+
+    def setUp(self):
+        super().setUp()
+        self.catalog = self.make_catalog(products=2, customers=1)
+        self.sync_catalogs()
+        self.product = self.env["product.template"].search(
+            [("handoo_id", "=", str(self.catalog["products"][0]["id"]))]
+        )
+
+    def test_language_falls_back_to_the_administrator(self):
+        self.company.handoo_lang = False
+        self.admin.lang = "es_MX"
+        self.assertEqual(self.company._handoo_lang(), "es_MX")
+        self.company.handoo_lang = "en_US"
+        self.assertEqual(self.company._handoo_lang(), "en_US")
+        # A language deactivated since it was chosen is skipped.
+        self.company.handoo_lang = "es_MX"
+        self.admin.lang = "en_US"
+        self.env["res.lang"]._lang_get("es_MX").active = False
+        self.assertEqual(self.company._handoo_lang(), "en_US")
+
+    def test_failure_reason_written_in_company_language(self):
+        self.company.handoo_lang = "es_MX"
+        bad = self.store.create_order(
+            self.catalog["customers"][0]["code"],
+            [{"product": "DESCONTINUADO-1", "quantity": 1}],
+        )
+        self.sync_orders()
+
+        reason = self.failure_of(f"order:{bad['id']}").reason
+        self.assertIn(
+            "Handy no tiene un producto con el código DESCONTINUADO-1", reason
+        )
+        self.assertNotIn("Handy has no product", reason)
+
+    def test_product_renamed_in_spanish_reaches_handy(self):
+        self.company.handoo_lang = "es_MX"
+        self.product.with_context(lang="es_MX").name = "Refresco de cola 600 ml"
+        self.assertTrue(self.product.handoo_sync_pending)
+
+        self.run_job("ir_cron_handoo_sync_to_products")
+
+        handy_product = self.store.get_product_by_id(int(self.product.handoo_id))
+        self.assertEqual(handy_product["description"], "Refresco de cola 600 ml")
