@@ -24,7 +24,7 @@ def run_handoo():
         env.cr.commit()
         env.invalidate_all()
         state = cursor.search([("job", "=", "order_from")])
-        if state.last_end and not state.resume_from:
+        if state.last_end and not state.stage_end:
             return
     raise RuntimeError("the order job did not finish")
 

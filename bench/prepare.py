@@ -64,7 +64,7 @@ if os.environ.get("HANDOO_BENCH_IMPORT_ORDERS"):
         env.cr.commit()
         env.invalidate_all()
         state = cursor.search([("job", "=", "order_from")])
-        if state.last_end and not state.resume_from:
+        if state.last_end and not state.stage_end:
             break
 
 result = {

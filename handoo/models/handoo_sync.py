@@ -10,7 +10,6 @@ from ..handy_api import (
     HandyError,
     HandyNotFoundError,
     contract,
-    parse_datetime,
 )
 from .order_importer import OrderImporter
 from .route_processor import RouteProcessor
@@ -279,13 +278,19 @@ class HandooSync(models.AbstractModel):
     def _handoo_pull_orders(self, company):
         """Import the pre-sale orders created or deleted in Handy since the last pull.
 
-        Returns ``False`` when the cron's time ran out.
+        Each window's order lists are read once and kept on the cursor; batches
+        are then applied from there. A call that runs out of time leaves the
+        rest for the next one, which reads nothing again. Returns ``False``
+        when the cron's time ran out.
         """
         cursor = self.env["handoo.sync.cursor"]._handoo_get(company, "order_from")
         end = fields.Datetime.now()
-        start = (
-            cursor.last_end - OVERLAP if cursor.last_end else end - FIRST_ORDER_WINDOW
-        )
+        if cursor.stage_end:
+            start = cursor.stage_start
+        elif cursor.last_end:
+            start = cursor.last_end - OVERLAP
+        else:
+            start = end - FIRST_ORDER_WINDOW
         run = self.env["handoo.sync.run"]._handoo_start(
             company, "order_from", start, end
         )
@@ -294,9 +299,15 @@ class HandooSync(models.AbstractModel):
             with self._handoo_client(company) as client:
                 window_start = start
                 while window_start < end:
-                    window_end = min(window_start + MAX_ORDER_WINDOW, end)
-                    if not self._handoo_pull_order_window(
-                        company, client, run, stats, window_start, window_end, cursor
+                    if cursor.stage_end:
+                        window_end = cursor.stage_end
+                    else:
+                        window_end = min(window_start + MAX_ORDER_WINDOW, end)
+                        self._handoo_stage_order_window(
+                            company, client, stats, window_start, window_end, cursor
+                        )
+                    if not self._handoo_apply_order_stage(
+                        company, client, run, stats, cursor
                     ):
                         run._handoo_finish(
                             self.env._(
@@ -304,7 +315,7 @@ class HandooSync(models.AbstractModel):
                             )
                         )
                         return False
-                    cursor.write({"last_end": window_end, "resume_from": False})
+                    cursor.last_end = window_end
                     window_start = window_end
                 run._handoo_add(stats, client.request_count)
                 _logger.info(
@@ -328,21 +339,17 @@ class HandooSync(models.AbstractModel):
         return True
 
     @api.model
-    def _handoo_pull_order_window(
-        self, company, client, run, stats, start, end, cursor
-    ):
-        """Import the orders of one window; return ``False`` when time ran out.
+    def _handoo_stage_order_window(self, company, client, stats, start, end, cursor):
+        """Read the orders of one window and keep them on the cursor, in order.
 
-        Live orders are applied oldest first, and the cursor remembers how far
-        they got, so a call that runs out of time is followed by one that reads
-        only the rest of the window.
+        Live orders come oldest first, then the deletions: an edit replaces its
+        quotation before the deletion of its old version is read.
         """
         resource = contract.SALES_ORDERS
-        live_start = max(start, cursor.resume_from) if cursor.resume_from else start
         live = client.fetch_all(
             resource,
             dict(
-                client.window(live_start, end, contract.FILTER_DATE_CREATED),
+                client.window(start, end, contract.FILTER_DATE_CREATED),
                 deleted="false",
                 salesType="PRESALE",
             ),
@@ -355,30 +362,49 @@ class HandooSync(models.AbstractModel):
                 salesType="PRESALE",
             ),
         )
-        # New versions first, so that an edit replaces its quotation before the
-        # deletion of the old version is read.
         live.sort(key=lambda order: (order.get("dateCreated") or "", order["id"]))
         deleted.sort(key=lambda order: (order.get("dateDeleted") or "", order["id"]))
         stats["fetched"] += len(live) + len(deleted)
-        payloads = self._handoo_orders_to_apply(company, live, stats) + deleted
+        cursor.write(
+            {
+                "stage_start": start,
+                "stage_end": end,
+                "stage_payloads": live + deleted,
+                "stage_done": 0,
+                "stage_total": len(live) + len(deleted),
+            }
+        )
+        # A crash from here on resumes from the kept lists, without reading them.
+        self._handoo_commit(0)
+
+    @api.model
+    def _handoo_apply_order_stage(self, company, client, run, stats, cursor):
+        """Import the orders kept on the cursor, batch by batch.
+
+        Returns ``False`` when time ran out with orders left; the cursor keeps
+        how many are done, so the next call goes on with the others.
+        """
+        payloads = cursor.stage_payloads or []
+        done = cursor.stage_done
         importer = OrderImporter(self.env, company, client, stats, run)
-        remaining = len(payloads)
-        for batch in _batches(payloads, ORDER_BATCH):
-            importer.import_batch(batch)
-            remaining -= len(batch)
-            created = [
-                order.get("dateCreated") for order in batch if not order.get("deleted")
-            ]
-            if created:
-                # Orders received in the same second as the last one are read
-                # again next time, and found already imported.
-                cursor.resume_from = parse_datetime(max(created))
+        while done < len(payloads):
+            batch = payloads[done : done + ORDER_BATCH]
+            done += len(batch)
+            remaining = len(payloads) - done
+            live = [order for order in batch if not order.get("deleted")]
+            # Orders applied meanwhile (by a route, or in an earlier call that
+            # crashed before saving its progress) are left out here.
+            todo = self._handoo_orders_to_apply(company, live, stats)
+            todo += [order for order in batch if order.get("deleted")]
+            if todo:
+                importer.import_batch(todo)
+            cursor.stage_done = done
             run._handoo_add(stats, client.request_count)
             client.request_count = 0
             _logger.info(
                 "Handy order batch for %s: %s orders imported, %s left in the window",
                 company.name,
-                len(batch),
+                len(todo),
                 remaining,
             )
             # Commit the quotations before Handy is told their Odoo ids.
@@ -386,8 +412,6 @@ class HandooSync(models.AbstractModel):
             self._handoo_send_references(company, client, run)
             self._handoo_commit(0, remaining=remaining)
             if remaining and not time_left:
-                # NOTE: the next call reads the rest of the window's list again,
-                # one list request per page left (see bench/README.md).
                 return False
         return True
 

@@ -35,14 +35,38 @@ class HandooSyncCursor(models.Model):
         "read older records again; empty reads everything Handy has.",
     )
 
-    resume_from = fields.Datetime(
-        help="Within the window being read, the records up to this time are "
-        "done; a job that ran out of time goes on from here.",
+    # The order job reads a window's order lists once and keeps them here
+    # until every order in them is applied, so that a job cut short by the
+    # cron's time limit goes on without reading them again.
+    stage_start = fields.Datetime(string="Window Being Applied From", readonly=True)
+    stage_end = fields.Datetime(string="Window Being Applied Up To", readonly=True)
+    stage_payloads = fields.Json(
+        string="Records Kept", prefetch=False, copy=False, readonly=True
     )
+    stage_done = fields.Integer(
+        string="Records Applied",
+        readonly=True,
+        help="How many of the records read for the window being applied are done.",
+    )
+    stage_total = fields.Integer(string="Records Read", readonly=True)
 
     _company_job_unique = models.UniqueIndex(
         "(company_id, job)", "A company has one cursor per job."
     )
+
+    def write(self, vals):
+        if "last_end" in vals:
+            # A window read to its end, or moved by hand: what was kept of the
+            # window being applied is done with.
+            vals = dict(
+                vals,
+                stage_start=False,
+                stage_end=False,
+                stage_payloads=False,
+                stage_done=0,
+                stage_total=0,
+            )
+        return super().write(vals)
 
     @api.model
     def _handoo_get(self, company, job):

@@ -200,9 +200,7 @@ class OrderImporter:
         if payload.get("deleted"):
             return self._apply_deletion(payload, existing)
         if order:
-            status = payload.get("operativeStatus")
-            if status and order.handoo_status != status:
-                order.handoo_status = status
+            if order._handoo_set_status(payload):
                 self.stats["updated"] += 1
             else:
                 self.stats["unchanged"] += 1

@@ -185,7 +185,7 @@ class RouteProcessor:
         if to_confirm:
             to_confirm.action_confirm()
         for order in sale_orders:
-            order.handoo_status = self._payload_of(order).get("operativeStatus")
+            order._handoo_set_status(self._payload_of(order))
         # Orders confirmed earlier and sent back by a previous route have no
         # delivery left: ask for one again.
         without_delivery = sale_orders.filtered(
@@ -449,9 +449,7 @@ class RouteProcessor:
                 remaining[product] = remaining.get(product, 0.0) - quantity
                 if line.handoo_delivered_qty != quantity:
                     line.handoo_delivered_qty = quantity
-            status = payload.get("operativeStatus")
-            if order.handoo_status != status:
-                order.handoo_status = status
+            order._handoo_set_status(payload)
 
     def _delivered_by_product(self, payload):
         """Return ``{product: quantity delivered}`` of a Handy order's sold lines."""

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..handy_api import contract
+from ..handy_api import contract, parse_datetime
 
 
 class SaleOrder(models.Model):
@@ -176,6 +176,22 @@ class SaleOrder(models.Model):
                 order.handoo_reservation_state = "partial"
             else:
                 order.handoo_reservation_state = "waiting"
+
+    def _handoo_set_status(self, payload):
+        """Take the Handy status of ``payload`` unless Odoo has a newer one.
+
+        Return whether the status changed. A copy of the order read earlier
+        (kept by an order job cut short, say) never brings an older status back.
+        """
+        self.ensure_one()
+        status = payload.get("operativeStatus")
+        updated = parse_datetime(payload.get("lastUpdated"))
+        if not status or status == self.handoo_status:
+            return False
+        if updated and self.handoo_updated and updated < self.handoo_updated:
+            return False
+        self.write({"handoo_status": status, "handoo_updated": updated or False})
+        return True
 
     # ------------------------------------------------------------------
     # Reservation

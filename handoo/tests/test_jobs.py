@@ -1,5 +1,7 @@
+from datetime import timedelta
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.sql_db import db_connect
 from odoo.tests import tagged
@@ -13,6 +15,9 @@ class TestJobs(HandooCase):
     def setUp(self):
         super().setUp()
         self.catalog = self.make_catalog(products=2, customers=1)
+
+    def cursor_of_orders(self):
+        return self.env["handoo.sync.cursor"]._handoo_get(self.company, "order_from")
 
     def create_orders(self, count):
         return [
@@ -55,6 +60,71 @@ class TestJobs(HandooCase):
         self.assertGreater(len(runs), 1)
         self.assertEqual(sum(runs.mapped("created")), 7)
         self.assertTrue(self.cursor_of("order_from").last_end)
+
+    def test_job_out_of_time_reads_lists_once(self):
+        self.create_orders(7)
+        self.cursor_of_orders().last_end = fields.Datetime.now() - timedelta(hours=1)
+        with (
+            patch.object(handoo_sync, "ORDER_BATCH", 2),
+            patch("odoo.addons.base.models.ir_cron.MIN_TIME_PER_JOB", 0),
+        ):
+            self.sync_orders()
+
+        self.assertEqual(len(self.handoo_orders()), 7)
+        # Four calls read the window's two lists (live orders and deletions)
+        # once; the last call may read the few seconds since, once more.
+        self.assertLessEqual(self.requests_made()["GET /salesOrder"], 4)
+        self.assertEqual(self.requests_made()["GET /salesOrder/{id}"], 0)
+
+    def test_cut_short_window_kept_on_cursor(self):
+        handy_orders = self.create_orders(5)
+        jobs = self.env["handoo.sync"]
+        with (
+            patch.object(handoo_sync, "ORDER_BATCH", 2),
+            patch.object(type(jobs), "_handoo_commit", lambda *args, **kwargs: 0),
+        ):
+            self.assertFalse(jobs._handoo_pull_orders(self.company))
+
+        cursor = self.cursor_of("order_from")
+        # The first day of the two-day first window was empty and is done.
+        self.assertEqual(cursor.stage_start, cursor.last_end)
+        self.assertTrue(cursor.stage_end)
+        self.assertEqual(cursor.stage_total, 5)
+        self.assertEqual(cursor.stage_done, 2)
+        self.assertEqual(len(self.handoo_orders()), 2)
+
+        # An order created after the lists were read waits for the next pull.
+        late = self.create_orders(1)[0]
+        self.assertTrue(jobs._handoo_pull_orders(self.company))
+
+        self.assertEqual(
+            sorted(self.handoo_orders().mapped("handoo_id")),
+            sorted(str(order["id"]) for order in handy_orders),
+        )
+        self.assertFalse(cursor.stage_end)
+        self.assertFalse(cursor.stage_payloads)
+        self.assertTrue(cursor.last_end)
+
+        self.assertTrue(jobs._handoo_pull_orders(self.company))
+        self.assertIn(str(late["id"]), self.handoo_orders().mapped("handoo_id"))
+        self.assertEqual(len(self.handoo_orders()), 6)
+
+    def test_cursor_moved_by_hand_drops_kept_window(self):
+        self.create_orders(3)
+        jobs = self.env["handoo.sync"]
+        with (
+            patch.object(handoo_sync, "ORDER_BATCH", 1),
+            patch.object(type(jobs), "_handoo_commit", lambda *args, **kwargs: 0),
+        ):
+            jobs._handoo_pull_orders(self.company)
+        cursor = self.cursor_of("order_from")
+        self.assertTrue(cursor.stage_end)
+
+        cursor.last_end = "2026-01-01 00:00:00"
+
+        self.assertFalse(cursor.stage_end)
+        self.assertFalse(cursor.stage_payloads)
+        self.assertEqual(cursor.stage_done, 0)
 
     def test_crashed_run_closed_as_interrupted(self):
         stale = self.env["handoo.sync.run"].create(

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from odoo.tests import tagged
 
+from ..handy_api import contract
 from .common import HandooCase
 
 _logger = logging.getLogger(__name__)
@@ -193,3 +194,21 @@ class TestOrderEdgeCases(HandooCase):
         self.assertEqual(len(self.handoo_orders()), 5)
         for handy_order in orders:
             self.assertEqual(len(self.order_of(handy_order)), 1)
+
+    def test_older_copy_keeps_newer_status(self):
+        handy_order = self.create_order()
+        self.sync_orders()
+        order = self.order_of(handy_order)
+        order.write(
+            {"handoo_status": "ON_ROUTE", "handoo_updated": "2030-01-01 00:00:00"}
+        )
+        with self.env["handoo.sync"]._handoo_client(self.company) as client:
+            payload = client.get_record(contract.SALES_ORDERS, handy_order["id"])
+        self.assertEqual(payload["operativeStatus"], "PENDING_DELIVERY")
+
+        self.assertFalse(order._handoo_set_status(payload))
+        self.assertEqual(order.handoo_status, "ON_ROUTE")
+
+        payload["lastUpdated"] = "2030-01-02T00:00:00Z"
+        self.assertTrue(order._handoo_set_status(payload))
+        self.assertEqual(order.handoo_status, "PENDING_DELIVERY")
