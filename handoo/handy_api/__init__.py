@@ -1,7 +1,7 @@
 """Client of Handy's REST API v2, with no dependency on Odoo."""
 
 from . import contract
-from .client import HandyClient
+from .client import HandyClient, token_is_well_formed
 from .dates import format_query_datetime, parse_datetime
 from .errors import (
     HandyAuthError,
@@ -11,6 +11,7 @@ from .errors import (
     HandyRateLimitError,
     HandyResponseError,
     HandyServerError,
+    HandyTokenFormatError,
     HandyValidationError,
 )
 
@@ -23,8 +24,10 @@ __all__ = [
     "HandyRateLimitError",
     "HandyResponseError",
     "HandyServerError",
+    "HandyTokenFormatError",
     "HandyValidationError",
     "contract",
     "format_query_datetime",
     "parse_datetime",
+    "token_is_well_formed",
 ]

@@ -26,10 +26,21 @@ from .errors import (
     HandyRateLimitError,
     HandyResponseError,
     HandyServerError,
+    HandyTokenFormatError,
     HandyValidationError,
 )
 
 _logger = logging.getLogger(__name__)
+
+
+def token_is_well_formed(token):
+    """Tell whether a token can travel in an HTTP header as Handy issues them.
+
+    Handy's tokens are printable ASCII without spaces; a token pasted with a
+    line break or an invisible character would make the header invalid.
+    """
+    return bool(token) and token.isascii() and token.isprintable() and " " not in token
+
 
 USER_AGENT = "handoo/19.0"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -116,6 +127,13 @@ class HandyClient:
             raise ValueError("The Handy API URL is missing.")
         if not token:
             raise ValueError("The Handy API token is missing.")
+        token = token.strip()
+        if not token_is_well_formed(token):
+            # Said without the token: it must never reach a log.
+            raise HandyTokenFormatError(
+                "The Handy API token holds spaces, line breaks or characters "
+                "that are not plain ASCII."
+            )
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.max_rate_limit_wait = max_rate_limit_wait

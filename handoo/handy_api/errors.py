@@ -41,6 +41,10 @@ class HandyAuthError(HandyError):
     """Handy rejected the API token (401 or 403)."""
 
 
+class HandyTokenFormatError(HandyAuthError):
+    """The API token holds characters no HTTP header can carry; nothing was sent."""
+
+
 class HandyNotFoundError(HandyError):
     """The record does not exist in Handy (404)."""
 

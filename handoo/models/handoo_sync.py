@@ -362,9 +362,13 @@ class HandooSync(models.AbstractModel):
                 salesType="PRESALE",
             ),
         )
-        live.sort(key=lambda order: (order.get("dateCreated") or "", order["id"]))
-        deleted.sort(key=lambda order: (order.get("dateDeleted") or "", order["id"]))
         stats["fetched"] += len(live) + len(deleted)
+        live = self._handoo_readable(company, live, stats)
+        deleted = self._handoo_readable(company, deleted, stats)
+        live.sort(key=lambda order: (str(order.get("dateCreated")), str(order["id"])))
+        deleted.sort(
+            key=lambda order: (str(order.get("dateDeleted")), str(order["id"]))
+        )
         cursor.write(
             {
                 "stage_start": start,
@@ -374,8 +378,31 @@ class HandooSync(models.AbstractModel):
                 "stage_total": len(live) + len(deleted),
             }
         )
-        # A crash from here on resumes from the kept lists, without reading them.
+        # Written now and dropped from memory: batches are read back one at a
+        # time. A crash from here on resumes without reading Handy's lists.
+        cursor.flush_recordset(["stage_payloads"])
+        cursor.invalidate_recordset(["stage_payloads"])
         self._handoo_commit(0)
+
+    @api.model
+    def _handoo_readable(self, company, records, stats):
+        """Drop, with a warning, the list entries that are not records with an id.
+
+        Such an entry cannot be keyed, so it cannot be parked either; the run
+        counts it as failed, and its log line shows it.
+        """
+        readable = []
+        for record in records:
+            if isinstance(record, dict) and record.get("id") not in (None, ""):
+                readable.append(record)
+                continue
+            _logger.warning(
+                "Handy listed an entry that is not a record with an id for %s: %.200r",
+                company.name,
+                record,
+            )
+            stats["failed"] += 1
+        return readable
 
     @api.model
     def _handoo_apply_order_stage(self, company, client, run, stats, cursor):
@@ -384,25 +411,25 @@ class HandooSync(models.AbstractModel):
         Returns ``False`` when time ran out with orders left; the cursor keeps
         how many are done, so the next call goes on with the others.
         """
-        payloads = cursor.stage_payloads or []
+        total = cursor.stage_total
         done = cursor.stage_done
         importer = OrderImporter(self.env, company, client, stats, run)
-        while done < len(payloads):
-            batch = payloads[done : done + ORDER_BATCH]
+        while done < total:
+            batch = cursor._handoo_stage_slice(done, ORDER_BATCH)
+            if not batch:
+                break
             done += len(batch)
-            remaining = len(payloads) - done
+            remaining = total - done
             live = [order for order in batch if not order.get("deleted")]
             # Orders applied meanwhile (by a route, or in an earlier call that
             # crashed before saving its progress) are left out here.
             todo = self._handoo_orders_to_apply(company, live, stats)
             todo += [order for order in batch if order.get("deleted")]
             if todo:
-                importer.import_batch(todo)
+                importer = self._handoo_import_orders(importer, todo, stats)
             cursor.stage_done = done
-            run._handoo_add(stats, client.request_count)
-            client.request_count = 0
             _logger.info(
-                "Handy order batch for %s: %s orders imported, %s left in the window",
+                "Handy order batch for %s: %s orders applied, %s left in the window",
                 company.name,
                 len(todo),
                 remaining,
@@ -410,10 +437,47 @@ class HandooSync(models.AbstractModel):
             # Commit the quotations before Handy is told their Odoo ids.
             time_left = self._handoo_commit(len(batch), remaining=remaining)
             self._handoo_send_references(company, client, run)
+            run._handoo_add(stats, client.request_count)
+            client.request_count = 0
             self._handoo_commit(0, remaining=remaining)
             if remaining and not time_left:
                 return False
         return True
+
+    @api.model
+    def _handoo_import_orders(self, importer, payloads, stats):
+        """Import a batch; should the batch itself fail, import its orders singly.
+
+        The importer parks the orders it cannot map, but an error it did not
+        foresee would otherwise stop the batch again at each call. Returns the
+        importer to go on with: a new one after a failure, since the records
+        it had in memory may have been rolled back.
+        """
+        counted = Counter(stats)
+        try:
+            with self.env.cr.savepoint():
+                importer.import_batch(payloads)
+            return importer
+        except Exception:  # noqa: BLE001 - redone order by order just below
+            _logger.warning(
+                "A batch of %s Handy orders failed as a whole; importing them singly",
+                len(payloads),
+                exc_info=True,
+            )
+        stats.clear()
+        stats.update(counted)
+        for payload in payloads:
+            importer = OrderImporter(
+                self.env, importer.company, importer.client, stats, importer.run
+            )
+            try:
+                with self.env.cr.savepoint():
+                    importer.import_batch([payload])
+            except Exception as error:  # noqa: BLE001 - one bad order never stops the batch
+                importer._park(payload, error)
+        return OrderImporter(
+            self.env, importer.company, importer.client, stats, importer.run
+        )
 
     @api.model
     def _handoo_orders_to_apply(self, company, payloads, stats):
@@ -754,9 +818,9 @@ class HandooSync(models.AbstractModel):
         now = fields.Datetime.now()
         due = events.search(
             [
-                # Events of a company whose sync is off wait, stored, until it
-                # is on, and leave the batch to the other companies meanwhile.
-                ("company_id.handoo_sync_enabled", "=", True),
+                # Events of a company whose sync is off or not configured wait,
+                # stored, and leave the batch to the other companies meanwhile.
+                ("company_id", "in", self._handoo_companies().ids),
                 "|",
                 ("state", "=", "pending"),
                 "&",
@@ -767,10 +831,7 @@ class HandooSync(models.AbstractModel):
             limit=EVENT_BATCH,
         )
         for company, company_events in due.grouped("company_id").items():
-            if company._handoo_is_configured():
-                self._handoo_for(company)._handoo_process_events(
-                    company, company_events
-                )
+            self._handoo_for(company)._handoo_process_events(company, company_events)
 
     @api.model
     def _handoo_process_events(self, company, events):

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 JOBS = [
     ("zone_from", "Zones from Handy"),
@@ -67,6 +68,32 @@ class HandooSyncCursor(models.Model):
                 stage_total=0,
             )
         return super().write(vals)
+
+    def _handoo_stage_slice(self, offset, size):
+        """Return ``size`` kept records from ``offset`` on, read in SQL.
+
+        Only the slice is loaded, not the whole list of the window.
+        """
+        self.ensure_one()
+        self.flush_recordset(["stage_payloads"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT record.value
+                  FROM handoo_sync_cursor kept,
+                       jsonb_array_elements(kept.stage_payloads)
+                       WITH ORDINALITY AS record(value, position)
+                 WHERE kept.id = %s
+                   AND record.position > %s
+                   AND record.position <= %s
+                 ORDER BY record.position
+                """,
+                self.id,
+                offset,
+                offset + size,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
     def _handoo_get(self, company, job):

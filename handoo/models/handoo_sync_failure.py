@@ -1,6 +1,8 @@
 import logging
 from datetime import timedelta
 
+from psycopg2 import errors as pg_errors
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -12,11 +14,21 @@ from ..handy_api import (
     HandyRateLimitError,
     HandyResponseError,
     HandyServerError,
+    HandyTokenFormatError,
     HandyValidationError,
 )
 from .handoo_binding_mixin import payload_to_text
 
 _logger = logging.getLogger(__name__)
+
+# Errors of two transactions meeting on the same rows: the losing one is
+# rolled back, and applying the record again later succeeds.
+CONCURRENCY_ERRORS = (
+    pg_errors.UniqueViolation,
+    pg_errors.LockNotAvailable,
+    pg_errors.SerializationFailure,
+    pg_errors.DeadlockDetected,
+)
 
 KINDS = [
     ("zone", "Zone"),
@@ -114,10 +126,22 @@ class HandooSyncFailure(models.Model):
             return text
         if isinstance(error, UserError):
             return error.args[0] if error.args else str(error)
+        if isinstance(error, CONCURRENCY_ERRORS):
+            return self.env._(
+                "Another job was changing the same records at the same moment "
+                "(%(detail)s); the next try applies this one.",
+                detail=error.diag.constraint_name or type(error).__name__,
+            )
         return f"{type(error).__name__}: {error}"
 
     @api.model
     def _handoo_handy_reason(self, error, detail):
+        if isinstance(error, HandyTokenFormatError):
+            return self.env._(
+                "The Handy API token in Settings > Handy holds spaces, line breaks "
+                "or characters that are not plain ASCII. Copy it again from "
+                "Handy's web app."
+            )
         if isinstance(error, HandyAuthError):
             return self.env._(
                 "Handy rejected the API token: %(detail)s. Check the token in "
@@ -171,11 +195,10 @@ class HandooSyncFailure(models.Model):
             ],
             limit=1,
         )
-        vals = {
-            "reason": reason,
-            "last_attempt": fields.Datetime.now(),
-            "run_id": run.id if run else False,
-        }
+        vals = {"reason": reason, "last_attempt": fields.Datetime.now()}
+        if run:
+            # A retry by hand has no run: the failure keeps its last one.
+            vals["run_id"] = run.id
         if payload is not None:
             vals["payload"] = payload_to_text(payload)
         if record:

@@ -61,8 +61,7 @@ class HandooWebhookEvent(models.Model):
 
         One ``INSERT ... ON CONFLICT DO NOTHING`` both stores the event and
         detects a repeat, so two copies of an event received at the same moment
-        are stored once. The processing job is woken unless a wake-up is already
-        pending: under a burst of events, one run takes them all.
+        are stored once. Each new event wakes the processing job.
         """
         event_id = str(payload["id"])
         now = fields.Datetime.now()
@@ -97,12 +96,10 @@ class HandooWebhookEvent(models.Model):
                 [("company_id", "=", company.id), ("event_id", "=", event_id)], limit=1
             )
             return existing, False
-        cron = self.env.ref("handoo.ir_cron_handoo_process_events").sudo()
-        self.env.cr.execute(
-            SQL("SELECT 1 FROM ir_cron_trigger WHERE cron_id = %s LIMIT 1", cron.id)
-        )
-        if not self.env.cr.fetchone():
-            cron._trigger()
+        # Always a new wake-up: a run of the job in progress deletes the
+        # earlier ones when it ends, and may already have chosen its events.
+        # One run takes every event waiting, however many wake-ups there are.
+        self.env.ref("handoo.ir_cron_handoo_process_events").sudo()._trigger()
         return self.browse(row[0]), True
 
     def action_retry(self):
@@ -137,12 +134,19 @@ class HandooWebhookEvent(models.Model):
         for key in ("id", "event", "route"):
             if not payload.get(key):
                 return self.env._("The body has no '%(key)s'.", key=key)
-        if not isinstance(payload["id"], str) or len(payload["id"]) > 128:
-            return self.env._("'id' must be a string of at most 128 characters.")
-        if payload["event"] not in contract.WEBHOOK_EVENTS:
+        event_id = payload["id"]
+        if not isinstance(event_id, str) or len(event_id) > 128 or not _plain(event_id):
+            return self.env._(
+                "'id' must be a string of at most 128 characters, without control "
+                "characters."
+            )
+        event = payload["event"]
+        if not isinstance(event, str) or event not in contract.WEBHOOK_EVENTS:
+            # The sender's value is echoed only when it is short and printable.
+            echoed = event if isinstance(event, str) and len(event) <= 64 else ""
             return self.env._(
                 "Unknown event '%(event)s'; expected one of %(events)s.",
-                event=payload["event"],
+                event=echoed if _plain(echoed) else "",
                 events=", ".join(contract.WEBHOOK_EVENTS),
             )
         route = payload["route"]
@@ -159,6 +163,17 @@ class HandooWebhookEvent(models.Model):
     def _handoo_body(self):
         self.ensure_one()
         return json.loads(self.body)
+
+
+def _plain(text):
+    """Tell whether a text can be stored and echoed: printable, valid Unicode."""
+    if not text.isprintable():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, from a JSON escape
+        return False
+    return True
 
 
 def _occurred_at(value):

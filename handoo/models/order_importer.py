@@ -54,6 +54,14 @@ class OrderImporter:
         that only the orders at fault are parked. A parked order keeps its
         reason and data in the sync failures, and the batch goes on.
         """
+        readable = []
+        for payload in payloads:
+            problem = self._shape_problem(payload)
+            if problem:
+                self._park(payload, UserError(problem))
+            else:
+                readable.append(payload)
+        payloads = readable
         self._prefetch(payloads)
         existing = self.orders._handoo_find(self.company, self._all_ids(payloads))
         done = {}
@@ -84,6 +92,48 @@ class OrderImporter:
         self.env["handoo.sync.failure"]._handoo_resolve(self.company, done)
         return done
 
+    def _shape_problem(self, payload):
+        """Say what makes an order payload unreadable, or return ``None``.
+
+        Each order is checked for the shape handoo reads before anything else,
+        so that one odd order is parked with a reason instead of stopping the
+        batch it came in.
+        """
+        ident = payload.get("id")
+        if isinstance(ident, bool) or not isinstance(ident, (int, str)) or ident == "":
+            return self.env._("Handy sent an order without an id.")
+        for version in _versions(payload)[1:]:
+            if not isinstance(version, dict) or not version.get("id"):
+                return self.env._(
+                    "Handy order %(id)s names the order it was edited from in a "
+                    "form handoo cannot read.",
+                    id=ident,
+                )
+        items = payload.get("items")
+        if items is not None and not isinstance(items, list):
+            return self.env._(
+                "The lines of Handy order %(id)s are not a list.", id=ident
+            )
+        objects = [
+            (key, payload.get(key)) for key in ("customer", "createdBy", "deletedBy")
+        ]
+        for item in items or []:
+            if not isinstance(item, dict):
+                return self.env._(
+                    "A line of Handy order %(id)s is not an object.", id=ident
+                )
+            objects += [
+                (key, item.get(key)) for key in ("product", "tax", "taxOptional")
+            ]
+        for key, value in objects:
+            if value is not None and not isinstance(value, dict):
+                return self.env._(
+                    "In Handy order %(id)s, %(field)s is not an object.",
+                    id=ident,
+                    field=key,
+                )
+        return None
+
     def _park(self, payload, error):
         """Record an order that could not be imported, with its reason and data."""
         failures = self.env["handoo.sync.failure"]
@@ -94,7 +144,7 @@ class OrderImporter:
         failures._handoo_record(
             self.company,
             kind="order",
-            key=f"order:{payload['id']}",
+            key=f"order:{payload.get('id')}",
             reference=str(payload.get("id")),
             reason=failures._handoo_reason(error),
             payload=payload,
@@ -537,7 +587,7 @@ def _versions(payload):
     current = payload
     while current and len(versions) < 100:
         versions.append(current)
-        current = current.get("editedFrom")
+        current = current.get("editedFrom") if isinstance(current, dict) else None
     return versions
 
 

@@ -1,6 +1,26 @@
-from odoo import api, fields, models
+import unicodedata
 
-from ..handy_api import contract
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..handy_api import contract, token_is_well_formed
+
+
+def _trimmed_token(token):
+    """Drop what copying a token tends to add at its ends: spaces, line breaks,
+    and invisible characters such as a zero-width space."""
+    if not token:
+        return token
+
+    def invisible(char):
+        return char.isspace() or unicodedata.category(char) == "Cf"
+
+    start, end = 0, len(token)
+    while start < end and invisible(token[start]):
+        start += 1
+    while end > start and invisible(token[end - 1]):
+        end -= 1
+    return token[start:end] or False
 
 
 class ResCompany(models.Model):
@@ -75,14 +95,32 @@ class ResCompany(models.Model):
         "The Handy order sync interval must be at least one minute.",
     )
 
+    @api.constrains("handoo_api_token")
+    def _check_handoo_api_token(self):
+        for company in self.sudo():
+            token = company.handoo_api_token
+            if token and not token_is_well_formed(token):
+                raise ValidationError(
+                    self.env._(
+                        "The Handy API token can only hold letters, digits and "
+                        "punctuation, with no spaces. Copy it again from Handy's "
+                        "web app."
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("handoo_api_token"):
+                vals["handoo_api_token"] = _trimmed_token(vals["handoo_api_token"])
         companies = super().create(vals_list)
         if any("handoo_order_interval" in vals for vals in vals_list):
             self.env["handoo.sync"]._handoo_update_order_cron()
         return companies
 
     def write(self, vals):
+        if vals.get("handoo_api_token"):
+            vals = dict(vals, handoo_api_token=_trimmed_token(vals["handoo_api_token"]))
         result = super().write(vals)
         if {"handoo_order_interval", "handoo_sync_enabled"} & set(vals):
             self.env["handoo.sync"]._handoo_update_order_cron()
@@ -96,8 +134,8 @@ class ResCompany(models.Model):
         """Return the language the Handy jobs of this company work in.
 
         Scheduled jobs run as OdooBot, whose language is rarely the one of the
-        people who read what the jobs write; the company's Handy language, or
-        else the administrator's, is used instead.
+        people who read what the jobs write. So the company's Handy language is
+        used, or else the administrator's.
         """
         self.ensure_one()
         langs = self.env["res.lang"]

@@ -212,7 +212,7 @@ class RouteProcessor:
         route.message_post(
             body=self.env._(
                 "Load accepted in Handy: %(orders)s orders confirmed and delivered, "
-                "%(load)s products loaded on the truck.",
+                "and %(load)s products loaded on the truck to sell on the route.",
                 orders=len(sale_orders),
                 load=len(load),
             )

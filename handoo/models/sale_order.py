@@ -282,7 +282,34 @@ class SaleOrder(models.Model):
             self._handoo_refresh_reservation()
         return result
 
+    def _handoo_check_still_in_handy(self):
+        """Refuse to bring back an order that Handy deleted or replaced."""
+        removed = self.filtered(
+            lambda order: order.handoo_deleted or order.handoo_replacement_id
+        )
+        if removed:
+            order = removed[0]
+            if order.handoo_replacement_id:
+                message = self.env._(
+                    "%(order)s was edited in Handy and replaced by %(new)s; work "
+                    "on %(new)s instead.",
+                    order=order.name,
+                    new=order.handoo_replacement_id.name,
+                )
+            else:
+                message = self.env._(
+                    "%(order)s was deleted in Handy and cannot be used again. "
+                    "Create a new order if the customer still wants the goods.",
+                    order=order.name,
+                )
+            raise UserError(message)
+
+    def action_draft(self):
+        self._handoo_check_still_in_handy()
+        return super().action_draft()
+
     def action_confirm(self):
+        self._handoo_check_still_in_handy()
         # The sale now reserves its own stock through its delivery.
         self._handoo_release()
         return super().action_confirm()

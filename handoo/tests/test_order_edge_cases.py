@@ -1,9 +1,12 @@
 import logging
+from collections import Counter
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo.tests import tagged
 
 from ..handy_api import contract
+from ..models.order_importer import OrderImporter
 from .common import HandooCase
 
 _logger = logging.getLogger(__name__)
@@ -212,3 +215,43 @@ class TestOrderEdgeCases(HandooCase):
         payload["lastUpdated"] = "2030-01-02T00:00:00Z"
         self.assertTrue(order._handoo_set_status(payload))
         self.assertEqual(order.handoo_status, "PENDING_DELIVERY")
+
+    def test_unreadable_orders_parked_batch_goes_on(self):
+        good, odd_customer, odd_history = (self.create_order() for _index in range(3))
+        with self.env["handoo.sync"]._handoo_client(self.company) as client:
+            payloads = [
+                client.get_record(contract.SALES_ORDERS, order["id"])
+                for order in (good, odd_customer, odd_history)
+            ]
+            payloads[1]["customer"] = payloads[1]["customer"]["code"]
+            payloads[2]["editedFrom"] = "900001"
+            importer = OrderImporter(self.env, self.company, client, Counter())
+            importer.import_batch(payloads)
+
+        self.assertTrue(self.order_of(good))
+        self.assertFalse(self.order_of(odd_customer))
+        self.assertIn(
+            "customer is not an object",
+            self.failure_of(f"order:{odd_customer['id']}").reason,
+        )
+        self.assertIn(
+            "edited from in a form handoo cannot read",
+            self.failure_of(f"order:{odd_history['id']}").reason,
+        )
+
+    def test_failing_batch_imported_order_by_order(self):
+        handy_orders = [self.create_order() for _index in range(3)]
+        original = OrderImporter._reserve
+
+        def reserve_one_at_most(importer, created):
+            if len(created) > 1:
+                raise RuntimeError("unforeseen failure of a whole batch")
+            return original(importer, created)
+
+        with patch.object(OrderImporter, "_reserve", reserve_one_at_most):
+            self.sync_orders()
+
+        for handy_order in handy_orders:
+            self.assertEqual(self.order_of(handy_order).state, "draft")
+        self.assertEqual(self.last_run("order_from").created, 3)
+        self.assertEqual(self.last_run("order_from").state, "done")

@@ -425,6 +425,26 @@ class TestOrderSync(HandooCase):
         self.assertEqual(self.last_run("order_from").replaced, 1)
         self.assertEqual(self.store.get_order(new_version["id"])["externalId"], new.id)
 
+    def test_replaced_or_deleted_quotation_stays_cancelled(self):
+        edited, deleted = self.create_order(), self.create_order()
+        self.sync_orders()
+        replaced = self.order_of(edited)
+        gone = self.order_of(deleted)
+        self.store.edit_order(
+            edited["id"], [{"product": self.products[2]["code"], "quantity": 1}]
+        )
+        self.store.delete_order(deleted["id"])
+        self.sync_orders()
+
+        with self.assertRaisesRegex(UserError, "replaced by"):
+            replaced.action_draft()
+        with self.assertRaisesRegex(UserError, "deleted in Handy"):
+            gone.action_draft()
+        with self.assertRaisesRegex(UserError, "deleted in Handy"):
+            gone.action_confirm()
+        self.assertEqual(replaced.state, "cancel")
+        self.assertEqual(gone.state, "cancel")
+
     def test_edit_twice_before_sync(self):
         handy_order = self.create_order()
         self.sync_orders()

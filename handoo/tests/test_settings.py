@@ -1,6 +1,6 @@
 import logging
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import tagged
 
@@ -25,6 +25,36 @@ class TestSettings(HandooCase):
         self.assertEqual(result["params"]["type"], "danger")
         self.assertIn("rejected the API token", result["params"]["message"])
         self.assertNotIn("..", result["params"]["message"])
+
+    def test_pasted_token_trimmed(self):
+        self.company.handoo_api_token = f" {SANDBOX_TOKEN}\u200b\n"
+        self.assertEqual(self.company.handoo_api_token, SANDBOX_TOKEN)
+        result = self.settings().action_handoo_test_connection()
+        self.assertEqual(result["params"]["type"], "success")
+
+    def test_token_with_inner_space_refused(self):
+        with self.assertRaisesRegex(ValidationError, "no spaces"):
+            self.company.handoo_api_token = "abc def"
+
+    def test_malformed_stored_token_fails_cleanly(self):
+        # A token saved before the check existed, or written in SQL.
+        bad_token = "secret-token\u200bend"
+        self.env.cr.execute(
+            "UPDATE res_company SET handoo_api_token = %s WHERE id = %s",
+            [bad_token, self.company.id],
+        )
+        self.env.invalidate_all()
+        result = self.settings().action_handoo_test_connection()
+        self.assertEqual(result["params"]["type"], "danger")
+        self.assertIn("not plain ASCII", result["params"]["message"])
+
+        with self.assertLogs("odoo.addons.handoo", logging.INFO) as logs:
+            self.run_job("ir_cron_handoo_sync_from_zones")
+        run = self.last_run("zone_from")
+        self.assertEqual(run.state, "failed")
+        self.assertIn("not plain ASCII", run.message)
+        self.assertNotIn("secret-token", run.message)
+        self.assertNotIn("secret-token", "\n".join(logs.output))
 
     def test_connection_unreachable(self):
         self.company.handoo_api_url = "http://127.0.0.1:9/api/v2"

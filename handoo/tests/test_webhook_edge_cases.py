@@ -83,6 +83,33 @@ class TestWebhookEdgeCases(WebhookEdgeCase):
             self.assertIn("error", response.json())
         self.assertFalse(self.stored())
 
+    def test_control_characters_and_lone_surrogates(self):
+        cases = [
+            self.body(id="evt\u00001"),
+            self.body(id="evt\ud800"),
+            self.body(event="route.\ud800"),
+            self.body(event="route.closed\u0000"),
+        ]
+        for body in cases:
+            response = self.post(body)
+            self.assertEqual(response.status_code, 400, f"{body!r}: {response.text}")
+            self.assertIn("error", response.json())
+        self.assertFalse(self.stored())
+
+    def test_odd_signature_headers_rejected(self):
+        raw = json.dumps(self.body()).encode()
+        odd_headers = [
+            {"X-Handoo-Timestamp": "9" * 400},
+            {"X-Handoo-Timestamp": "\u00b2"},
+            {"X-Handoo-Signature": "sha256=\u00e9t\u00e9"},
+        ]
+        for headers in odd_headers:
+            with self.assertNoLogs("odoo.addons.handoo.controllers", logging.ERROR):
+                response = self.post(raw=raw, headers=headers)
+            self.assertEqual(response.status_code, 403, f"{headers}: {response.text}")
+            self.assertIn("error", response.json())
+        self.assertFalse(self.stored())
+
     def test_non_utf8_body(self):
         response = self.post(raw=b'{"id": "\xff\xfe", "event": "route.closed"}')
         self.assertEqual(response.status_code, 400)
@@ -167,9 +194,16 @@ class TestWebhookEdgeCases(WebhookEdgeCase):
 
     def test_waiting_events_leave_batch_to_others(self):
         idle = self.env["res.company"].create({"name": "Sucursal sin sincronizar"})
-        for _index in range(EVENT_BATCH + 5):
-            payload = self.body()
-            self.events._handoo_receive(idle, payload, json.dumps(payload).encode())
+        # Sync on, but no token yet: its events wait as well.
+        unready = self.env["res.company"].create(
+            {"name": "Sucursal sin token", "handoo_sync_enabled": True}
+        )
+        for company in (idle, unready):
+            for _index in range(EVENT_BATCH + 5):
+                payload = self.body()
+                self.events._handoo_receive(
+                    company, payload, json.dumps(payload).encode()
+                )
         self.assertEqual(self.post(self.body(route_id=99999999)).status_code, 202)
         cron = self.env.ref("handoo.ir_cron_handoo_process_events")
         with self.outside_requests():
