@@ -533,8 +533,74 @@ class RouteProcessor:
             }
             if missing and order.handoo_route_id == route:
                 self._deliver_missing(route, order, missing)
+                beyond = {
+                    product: -quantity
+                    for product, quantity in self._delivered_excess(order).items()
+                    if float_compare(quantity, 0.0, precision_digits=self.qty_digits)
+                    < 0
+                }
+                if beyond:
+                    self._deliver_beyond_order(route, order, beyond)
         self._validate(receipts)
         return dict(returned)
+
+    def _deliver_beyond_order(self, route, order, beyond):
+        """Add to a confirmed order what Handy delivered beyond its lines.
+
+        It happens when the order is edited in Handy after its load was
+        accepted, or its lines were lowered in Odoo before: the driver handed
+        over more than the order's delivery carried, so the rest came from the
+        truck's stock. It is added to the order at Handy's price and delivered
+        from the truck, so the order, the truck and the settlement agree.
+        """
+        payload = self._payload_of(order)
+        items = {}
+        for item in payload.get("items") or []:
+            if item.get("isReturn") or item.get("isReward"):
+                continue
+            product = self.importer._product(item.get("product"), order.name)
+            items.setdefault(product, item)
+        lines = []
+        for product, quantity in beyond.items():
+            item = items.get(product)
+            if item:
+                vals = self.importer._line_vals(item, payload["id"])
+            else:
+                vals = {"product_id": product.id, "price_unit": 0.0}
+            vals["product_uom_qty"] = quantity
+            lines.append(fields.Command.create(vals))
+        before = order.picking_ids
+        locked = order.locked
+        if locked:
+            order.action_unlock()
+        order.with_context(handoo_sync=True).write({"order_line": lines})
+        if locked:
+            order.action_lock()
+        deliveries = (order.picking_ids - before).filtered(
+            lambda picking: picking.state not in ("done", "cancel")
+        )
+        deliveries.do_unreserve()
+        deliveries.write(
+            {
+                "location_id": route.truck_location_id.id,
+                "handoo_route_id": route.id,
+                "handoo_route_role": "truck_delivery",
+            }
+        )
+        deliveries.move_ids.write({"location_id": route.truck_location_id.id})
+        self._validate(deliveries)
+        order.message_post(
+            body=self.env._(
+                "Handy reports more delivered than this order held in Odoo: "
+                "%(products)s added to the order and delivered from the truck of "
+                "%(route)s.",
+                products=", ".join(
+                    f"{quantity:g} × {product.display_name}"
+                    for product, quantity in beyond.items()
+                ),
+                route=route.name,
+            )
+        )
 
     def _delivered_excess(self, order):
         """Return ``{product: Odoo's delivered minus Handy's}`` for an order."""
@@ -723,6 +789,12 @@ class RouteProcessor:
             figures[move.product_id]["loaded_presale"] += move.quantity
             # Delivered by this route: what its deliveries took out, less what
             # came back as not delivered.
+            figures[move.product_id]["delivered"] += move.quantity
+        from_truck = route.picking_ids.filtered(
+            lambda picking: picking.handoo_route_role == "truck_delivery"
+        )
+        for move in from_truck.move_ids.filtered(lambda move: move.state == "done"):
+            # Delivered beyond the orders' lines, out of the truck's stock.
             figures[move.product_id]["delivered"] += move.quantity
         for product, quantity in returned.items():
             figures[product]["delivered"] -= quantity

@@ -28,6 +28,7 @@ class StockPicking(models.Model):
             ("delivery", "Delivery of a Pre-sale Order"),
             ("load", "Load for Route Sales"),
             ("route_sale", "Route Sale"),
+            ("truck_delivery", "Delivery from the Truck beyond the Order"),
             ("undelivered_return", "Return of Goods Not Delivered"),
             ("customer_return", "Customer Return"),
             ("unsold_return", "Unsold Stock Back from the Truck"),

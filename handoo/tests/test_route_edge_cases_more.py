@@ -77,6 +77,55 @@ class TestRouteEdgeCasesMore(RouteCase):
         self.assertEqual(route.state, "closed")
         self.assertFalse(route.settlement_difference)
 
+    def test_edit_after_load_delivers_more_from_truck(self):
+        order = self.handy_orders[0]  # 4 x codes[0], 2 x codes[1]
+        handy_route = self.create_route(orders=[order])
+        route_id = handy_route["id"]
+        self.store.accept_route(route_id)
+        self.sync_routes()
+        route = self.route_of(handy_route)
+        sale = self.order_of(order)
+        truck = route.truck_location_id
+        self.assertEqual(self.qty(self.codes[0], truck), 10)
+
+        new = self.store.edit_order(
+            order["id"],
+            [
+                {"product": self.codes[0], "quantity": 6},
+                {"product": self.codes[1], "quantity": 2},
+                {"product": self.codes[2], "quantity": 3},
+            ],
+        )
+        self.store.deliver_order(route_id, new["id"], "complete")
+        self.store.finish_route(route_id)
+        self.store.close_route(route_id)
+        self.sync_routes()
+
+        delivered = {
+            code: sum(
+                sale.order_line.filtered(
+                    lambda line, code=code: line.product_id.default_code == code
+                ).mapped("qty_delivered")
+            )
+            for code in self.codes
+        }
+        self.assertEqual(
+            delivered, {self.codes[0]: 6, self.codes[1]: 2, self.codes[2]: 3}
+        )
+        from_truck = route.picking_ids.filtered(
+            lambda picking: picking.handoo_route_role == "truck_delivery"
+        )
+        self.assertEqual(from_truck.state, "done")
+        self.assertEqual(from_truck.location_id, truck)
+        self.assertEqual(from_truck.sale_id, sale)
+        self.assertEqual(self.line_of(route, self.codes[0]).delivered, 6)
+        self.assertEqual(self.line_of(route, self.codes[2]).delivered, 3)
+        self.assertTrue(
+            sale.message_ids.filtered(
+                lambda message: "delivered from the truck" in str(message.body)
+            )
+        )
+
     def test_route_sale_unknown_customer_and_returns(self):
         self.store.add_customer(
             "CLI-NEW", "Cliente nuevo en ruta", self.catalog["zone"]["id"]
