@@ -34,8 +34,8 @@ CATALOG_BATCH = 100
 ORDER_BATCH = 50
 EXPORT_BATCH = 200
 EVENT_BATCH = 50
-# After this many "not found" responses for its route (75 minutes of retry
-# waits), an event stops retrying by itself. It can still be processed by hand.
+# After this many "not found" answers in a row for its route (75 minutes of
+# retry waits), an event stops retrying by itself. It can still be processed by hand.
 EVENT_NOT_FOUND_ATTEMPTS = 5
 
 
@@ -799,7 +799,11 @@ class HandooSync(models.AbstractModel):
             ) from None
         if not applied:
             failure = self.env["handoo.sync.failure"].search(
-                [("key", "=", f"route:{route.handoo_id}"), ("state", "=", "to_retry")],
+                [
+                    ("company_id", "=", company.id),
+                    ("key", "=", f"route:{route.handoo_id}"),
+                    ("state", "=", "to_retry"),
+                ],
                 limit=1,
             )
             raise UserError(
@@ -867,19 +871,23 @@ class HandooSync(models.AbstractModel):
                 route = processor.sync(data)
         except Exception as error:  # noqa: BLE001 - the event stays, with its reason
             attempts = event.attempts + 1
+            # Only answers in a row that say the route does not exist count
+            # towards giving up; Handy being down for a while does not.
+            not_found = (
+                event.not_found_attempts + 1
+                if isinstance(error, HandyNotFoundError)
+                else 0
+            )
             reason = failures._handoo_reason(error)
             next_retry = failures._handoo_next_retry(attempts)
-            if (
-                isinstance(error, HandyNotFoundError)
-                and attempts >= EVENT_NOT_FOUND_ATTEMPTS
-            ):
+            if not_found >= EVENT_NOT_FOUND_ATTEMPTS:
                 next_retry = False
                 reason = self.env._(
                     "Handy has no route %(route)s after %(attempts)s attempts, so "
                     "automatic retries stopped. Retry by hand if the route appears "
                     "in Handy. %(reason)s",
                     route=event.route_handoo_id,
-                    attempts=attempts,
+                    attempts=not_found,
                     reason=reason,
                 )
             _logger.warning(
@@ -892,6 +900,7 @@ class HandooSync(models.AbstractModel):
                 {
                     "state": "failed",
                     "attempts": attempts,
+                    "not_found_attempts": not_found,
                     "error": reason,
                     "next_retry": next_retry,
                 }

@@ -47,6 +47,11 @@ class HandooWebhookEvent(models.Model):
         readonly=True,
     )
     attempts = fields.Integer(readonly=True)
+    not_found_attempts = fields.Integer(
+        string="Not Found in a Row",
+        readonly=True,
+        help="Tries in a row whose answer was that Handy has no such route.",
+    )
     next_retry = fields.Datetime(readonly=True)
     error = fields.Text(readonly=True)
 
@@ -109,7 +114,7 @@ class HandooWebhookEvent(models.Model):
         if not events:
             raise UserError(self.env._("These events are already processed."))
         events = events.sudo()
-        events.write({"state": "pending", "next_retry": False})
+        events.write({"state": "pending", "next_retry": False, "not_found_attempts": 0})
         for company, company_events in events.grouped("company_id").items():
             jobs = self.env["handoo.sync"].sudo()._handoo_for(company)
             jobs._handoo_process_events(company, company_events)

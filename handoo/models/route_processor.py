@@ -681,6 +681,7 @@ class RouteProcessor:
             references = [str(version["id"]) for version in _versions(payload)]
             earlier = self.env["stock.picking"].search(
                 [
+                    ("company_id", "=", self.company.id),
                     ("handoo_route_role", "=", "customer_return"),
                     ("handoo_order_ref", "in", references),
                     ("state", "=", "done"),

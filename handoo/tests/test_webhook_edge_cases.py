@@ -214,6 +214,21 @@ class TestWebhookEdgeCases(WebhookEdgeCase):
         self.assertEqual(event.attempts, 1)
         self.assertEqual(event.state, "failed")
 
+    def test_earlier_handy_errors_do_not_stop_retries(self):
+        self.assertEqual(self.post(self.body(route_id=99999999)).status_code, 202)
+        event = self.stored()
+        # Four tries failed on Handy errors (a 503, say), none of them a 404.
+        event.write({"state": "failed", "attempts": 4, "next_retry": False})
+        event.next_retry = fields.Datetime.now() - timedelta(seconds=1)
+        cron = self.env.ref("handoo.ir_cron_handoo_process_events")
+        with self.outside_requests():
+            cron.method_direct_trigger()
+        self.env.invalidate_all()
+        self.assertEqual(event.attempts, 5)
+        self.assertEqual(event.not_found_attempts, 1)
+        self.assertTrue(event.next_retry)
+        self.assertNotIn("automatic retries stopped", event.error)
+
     def test_unknown_route_event_stops_retrying(self):
         self.assertEqual(self.post(self.body(route_id=99999999)).status_code, 202)
         event = self.stored()
