@@ -75,6 +75,13 @@ class TestJobs(HandooCase):
         # once; the last call may read the few seconds since, once more.
         self.assertLessEqual(self.requests_made()["GET /salesOrder"], 4)
         self.assertEqual(self.requests_made()["GET /salesOrder/{id}"], 0)
+        # Every call Handy answered is counted on a run, write-backs included.
+        runs = self.env["handoo.sync.run"].search(
+            [("job", "=", "order_from"), ("company_id", "=", self.company.id)]
+        )
+        self.assertEqual(
+            sum(runs.mapped("http_requests")), self.requests_made().total()
+        )
 
     def test_cut_short_window_kept_on_cursor(self):
         handy_orders = self.create_orders(5)
