@@ -13,7 +13,7 @@ help:
 	@echo "make demo    load a day of Handy orders into a fresh Odoo database $(DEMO_DB)"
 	@echo "make serve   start the Handy sandbox and Odoo on $(DEMO_DB) (after make demo)"
 	@echo "make test    run every test: sandbox, client, then handoo on Odoo 19"
-	@echo "make bench   time the order import against plain ORM work"
+	@echo "make bench   time order import, routes and webhooks against plain Odoo"
 	@echo "make sandbox start a Handy sandbox with demo data on port $(SANDBOX_PORT)"
 	@echo "make lint    ruff, ruff-format and pylint-odoo"
 

@@ -6,7 +6,7 @@
     "category": "Sales/Sales",
     "author": "handoo",
     "license": "LGPL-3",
-    "depends": ["sale_stock", "account"],
+    "depends": ["sale_management", "sale_stock", "account"],
     "external_dependencies": {"python": ["requests"]},
     "data": [
         "security/handoo_security.xml",
