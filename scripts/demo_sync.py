@@ -253,8 +253,9 @@ row(
     ),
 )
 print(
-    f"  ({records['editedSalesOrders']} edits and {deleted} deletions in Handy in all;"
-    " those made before the first import never became quotations)"
+    f"  (in Handy in all: {records['editedSalesOrders']} orders replaced by an edit, "
+    f"and {deleted} pre-sale orders deleted, counting each version an edit"
+    " replaced; those made before the first import never became quotations)"
 )
 route_sales = Order.search_count(
     handoo_orders + [("handoo_route_role", "=", "route_sale")]
@@ -392,7 +393,7 @@ print()
 print(
     "Job runs (Handy > Sync Log). A job that runs out of time stops after a batch "
     "and goes on in the next run; 'read' counts every record read from Handy, "
-    "deleted orders included:"
+    "deleted orders included, and those read again by a later run's overlap:"
 )
 states = dict(env["handoo.sync.run"]._fields["state"].selection)
 for run in runs:
