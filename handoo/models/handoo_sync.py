@@ -794,9 +794,8 @@ class HandooSync(models.AbstractModel):
                 stats = Counter()
                 applied = self._handoo_apply_routes(company, client, [data], stats)
         except HandyError as error:
-            raise UserError(
-                self.env["handoo.sync.failure"]._handoo_reason(error)
-            ) from None
+            failures = self.env["handoo.sync.failure"].with_context(handoo_by_hand=True)
+            raise UserError(failures._handoo_reason(error)) from None
         if not applied:
             failure = self.env["handoo.sync.failure"].search(
                 [

@@ -120,6 +120,8 @@ class HandooSyncFailure(models.Model):
         """
         if isinstance(error, HandyError):
             text = self._handoo_handy_reason(error, error.detail)
+            if error.retryable and not self.env.context.get("handoo_by_hand"):
+                text += " " + self.env._("The job tries again later.")
             if error.method and error.path:
                 status = f" {error.status}" if error.status else ""
                 text += f" [{error.method} {error.path}{status}]"
@@ -152,7 +154,7 @@ class HandooSyncFailure(models.Model):
         if isinstance(error, HandyConnectionError):
             return self.env._(
                 "No answer from Handy (%(detail)s). Check the API URL in Settings > "
-                "Handy; the job tries again later.",
+                "Handy.",
                 detail=detail,
             )
         if isinstance(error, HandyNotFoundError):
@@ -161,18 +163,14 @@ class HandooSyncFailure(models.Model):
             return self.env._("Handy rejected the data: %(detail)s", detail=detail)
         if isinstance(error, HandyRateLimitError):
             return self.env._(
-                "Handy's rate limit is used up (%(detail)s); the job tries again "
-                "later.",
+                "Handy's rate limit is used up (%(detail)s).",
                 detail=detail,
             )
         if isinstance(error, HandyServerError):
-            return self.env._(
-                "Handy failed (%(detail)s); the job tries again later.", detail=detail
-            )
+            return self.env._("Handy failed (%(detail)s).", detail=detail)
         if isinstance(error, HandyResponseError):
             return self.env._(
-                "Handy sent an answer handoo cannot read (%(detail)s); the job tries "
-                "again later.",
+                "Handy sent an answer handoo cannot read (%(detail)s).",
                 detail=detail,
             )
         return self.env._("Handy answered with an error: %(detail)s", detail=detail)

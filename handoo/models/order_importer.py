@@ -39,7 +39,10 @@ class OrderImporter:
         self.products = {}
         self.sellers = {}
         self.tax_cache = {}
-        self.qty_digits = env["decimal.precision"].precision_get("Product Unit")
+        precision = env["decimal.precision"]
+        self.qty_digits = precision.precision_get("Product Unit")
+        self.price_digits = precision.precision_get("Product Price")
+        self.discount_digits = precision.precision_get("Discount")
 
     # ------------------------------------------------------------------
     # Batch
@@ -467,7 +470,10 @@ class OrderImporter:
 
         Handy's prices include taxes. The list price with the discount percentage
         is kept when it yields Handy's total to the cent; otherwise the line uses
-        Handy's discounted price, which always does.
+        Handy's discounted price, or else the total divided by the quantity.
+        Each candidate is taken as Odoo stores it, rounded to the decimals of
+        "Product Price" and "Discount", since a 33.333 % discount kept as
+        33.33 % no longer gives Handy's total.
         """
         currency = self.company.currency_id
         price = float(item.get("price") or 0.0)
@@ -476,10 +482,19 @@ class OrderImporter:
         total = item.get("total")
         if total is None:
             total = currency.round(price * quantity)
+        candidates = []
         if original is not None and 0 <= percent <= 100:
-            candidate = currency.round(float(original) * (1 - percent / 100) * quantity)
-            if not currency.compare_amounts(candidate, total):
-                return float(original), percent
+            candidates.append((float(original), percent))
+        candidates.append((price, 0.0))
+        if quantity:
+            candidates.append((float(total) / quantity, 0.0))
+        for unit, discount in candidates:
+            unit = float_round(unit, precision_digits=self.price_digits)
+            discount = float_round(discount, precision_digits=self.discount_digits)
+            line_total = currency.round(unit * (1 - discount / 100) * quantity)
+            if not currency.compare_amounts(line_total, total):
+                return unit, discount
+        # No stored price gives Handy's total: the order shows the difference.
         return price, 0.0
 
     # ------------------------------------------------------------------

@@ -78,7 +78,11 @@ class ResConfigSettings(models.TransientModel):
                 client.get("/user", params={"max": 1})
                 details = client.get_company()
         except HandyError as error:
-            reason = self.env["handoo.sync.failure"]._handoo_reason(error)
+            reason = (
+                self.env["handoo.sync.failure"]
+                .with_context(handoo_by_hand=True)
+                ._handoo_reason(error)
+            )
             return self._handoo_notify(
                 self.env._("Connection to Handy failed. %(reason)s", reason=reason),
                 "danger",

@@ -17,9 +17,15 @@ class TestHandyLanguage(HandooCase):
         super().setUp()
         self.catalog = self.make_catalog(products=2, customers=1)
         self.sync_catalogs()
+        handy_product = self.catalog["products"][0]
         self.product = self.env["product.template"].search(
-            [("handoo_id", "=", str(self.catalog["products"][0]["id"]))]
+            [
+                ("handoo_company_id", "=", self.company.id),
+                ("handoo_id", "=", str(handy_product["id"])),
+                ("default_code", "=", handy_product["code"]),
+            ]
         )
+        self.assertEqual(len(self.product), 1)
 
     def test_language_falls_back_to_the_administrator(self):
         self.company.handoo_lang = False

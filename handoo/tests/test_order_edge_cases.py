@@ -3,6 +3,7 @@ from collections import Counter
 from datetime import timedelta
 from unittest.mock import patch
 
+from odoo import Command
 from odoo.tests import tagged
 
 from ..handy_api import contract
@@ -255,3 +256,37 @@ class TestOrderEdgeCases(HandooCase):
             self.assertEqual(self.order_of(handy_order).state, "draft")
         self.assertEqual(self.last_run("order_from").created, 3)
         self.assertEqual(self.last_run("order_from").state, "done")
+
+    def test_discount_with_three_decimals_keeps_total(self):
+        self.sync_catalogs()
+        product = self.env["product.product"].search(
+            [("default_code", "=", self.products[0]["code"])]
+        )
+        # Handy's total of 12 x 1,099.00 at 33.333 %, computed on the exact
+        # percentage: 8,792.04. Odoo keeps two decimals of a discount.
+        item = {
+            "price": 732.66,
+            "originalPrice": 1099.0,
+            "discountPercentage": 33.333,
+            "total": 8792.04,
+        }
+        with self.env["handoo.sync"]._handoo_client(self.company) as client:
+            importer = OrderImporter(self.env, self.company, client, Counter())
+            price_unit, discount = importer._price_and_discount(item, 12)
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.env["res.partner"].create({"name": "Tienda"}).id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "product_uom_qty": 12,
+                            "price_unit": price_unit,
+                            "discount": discount,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        self.assertEqual(order.order_line.price_total, 8792.04)
