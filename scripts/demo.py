@@ -18,7 +18,7 @@ import sys
 import time
 import urllib.request
 
-from odoo_env import REPO, addons_path, check_odoo
+from odoo_env import REPO, addons_path, check_odoo, odoo_command
 
 STATE_DIR = REPO / ".demo"
 TOKEN = "demo-token"
@@ -83,9 +83,7 @@ def start_odoo_server(paths, db, port):
     log = open(STATE_DIR / "odoo-server.log", "w", encoding="utf-8")  # noqa: SIM115
     server = subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "odoo",
+            *odoo_command(),
             paths,
             "-d",
             db,

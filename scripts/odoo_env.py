@@ -34,3 +34,20 @@ def addons_path():
                 folders.append(str(candidate))
     folders.append(str(REPO))
     return ",".join(folders)
+
+
+def odoo_command():
+    """Return the command that starts Odoo's server.
+
+    Odoo restarts itself (after a SIGHUP, or past its memory limit) by running
+    its own command line again. Started as ``python3 -m odoo``, that line
+    names a file inside the package that cannot run on its own, so the
+    restart fails; ``odoo-bin`` of a source checkout restarts cleanly.
+    """
+    import odoo
+
+    for package_dir in odoo.__path__:
+        launcher = Path(package_dir).parent / "odoo-bin"
+        if launcher.is_file():
+            return [sys.executable, str(launcher)]
+    return [sys.executable, "-m", "odoo"]

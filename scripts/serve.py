@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 
-from odoo_env import REPO, addons_path, check_odoo
+from odoo_env import REPO, addons_path, check_odoo, odoo_command
 
 STATE = REPO / ".demo" / "sandbox.json"
 
@@ -48,9 +48,7 @@ def main():
         )
         subprocess.run(
             [
-                sys.executable,
-                "-m",
-                "odoo",
+                *odoo_command(),
                 f"--addons-path={addons_path()}",
                 "-d",
                 args.db,
