@@ -34,6 +34,17 @@ class HandooWebhookController(http.Controller):
                 500, error="The event could not be stored; send it again."
             )
 
+    @http.route(
+        ["/handoo/webhook", "/handoo/webhook/<path:_rest>"],
+        type="http",
+        auth="public",
+        csrf=False,
+        save_session=False,
+    )
+    def handoo_route_event_unknown(self, **_kwargs):
+        """Answer addresses that name no company id in JSON, as the others are."""
+        return self._answer(404, error="No such company.")
+
     def _receive(self, company_id):
         httprequest = request.httprequest
         if httprequest.method != "POST":

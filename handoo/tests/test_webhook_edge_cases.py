@@ -110,6 +110,14 @@ class TestWebhookEdgeCases(WebhookEdgeCase):
             self.assertIn("error", response.json())
         self.assertFalse(self.stored())
 
+    def test_address_without_company_id(self):
+        raw = json.dumps(self.body()).encode()
+        for path in ("/handoo/webhook/abc", "/handoo/webhook", "/handoo/webhook/1/x"):
+            response = self.url_open(path, data=raw, headers=self.signed_headers(raw))
+            self.assertEqual(response.status_code, 404, path)
+            self.assertEqual(response.json(), {"error": "No such company."})
+        self.assertFalse(self.stored())
+
     def test_non_utf8_body(self):
         response = self.post(raw=b'{"id": "\xff\xfe", "event": "route.closed"}')
         self.assertEqual(response.status_code, 400)
