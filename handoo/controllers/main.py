@@ -91,9 +91,11 @@ class HandooWebhookController(http.Controller):
             return self._reject(403, company_id, "signature mismatch")
 
         try:
-            payload = json.loads(raw_body)
+            # UTF-8 only, as the contract says: json.loads would also take
+            # UTF-16 and UTF-32, whose bytes cannot be stored as the text sent.
+            payload = json.loads(raw_body.decode("utf-8-sig"))
         except (ValueError, RecursionError):
-            return self._answer(400, error="The body is not valid JSON.")
+            return self._answer(400, error="The body is not valid JSON in UTF-8.")
         events = request.env["handoo.webhook.event"].sudo()
         problem = events._handoo_check_payload(payload)
         if problem:

@@ -33,6 +33,29 @@ from .errors import (
 _logger = logging.getLogger(__name__)
 
 
+def storable(value):
+    """Return a decoded JSON value whose texts PostgreSQL can store.
+
+    JSON may carry a NUL character or half of a surrogate pair (``\\u0000``,
+    ``\\ud800``), which no text or jsonb column accepts: one such order would
+    stop every write of its batch. NULs are dropped and lone surrogates become
+    question marks; nothing else changes.
+    """
+    if isinstance(value, str):
+        if "\x00" in value:
+            value = value.replace("\x00", "")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            value = value.encode("utf-8", "replace").decode("utf-8")
+        return value
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    return value
+
+
 def token_is_well_formed(token):
     """Tell whether a token can travel in an HTTP header as Handy issues them.
 
@@ -353,7 +376,7 @@ class HandyClient:
                 status=status,
             )
         if 200 <= status < 300:
-            return body
+            return storable(body)
         message, details = _error_message(body, response)
         kwargs = {
             "method": method,

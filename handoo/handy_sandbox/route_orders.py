@@ -289,10 +289,31 @@ class RouteOrderRules:
             return self._render_order(order)
 
     def _truck_stock(self, route):
-        """Return ``{product id: load minus what live route sales sold}``."""
+        """Return ``{product id: load minus what left the truck}``.
+
+        What left the truck: what live route sales sold, and what pre-sale
+        orders delivered beyond what they loaded (an order edited after the
+        load takes the extra goods from the truck).
+        """
         left = {}
         for line in route["_products"]:
             left[line["_product_id"]] = line["quantity"]
+        for order_id in route["_order_ids"]:
+            order = self._orders[order_id]
+            loaded = self._loaded_for(route, order)
+            if loaded is None or order["deleted"]:
+                continue
+            delivered = {}
+            for item in order["items"]:
+                if not item["isReturn"]:
+                    product_id = item["_product_id"]
+                    delivered[product_id] = delivered.get(product_id, 0) + (
+                        item["delivered"] or 0
+                    )
+            for product_id, quantity in delivered.items():
+                extra = quantity - loaded.get(product_id, 0)
+                if extra > 0 and product_id in left:
+                    left[product_id] = tidy_quantity(left[product_id] - extra)
         for order_id in route["_sale_ids"]:
             if self._orders[order_id]["deleted"]:
                 continue
@@ -303,6 +324,22 @@ class RouteOrderRules:
                         left[product_id] - item["quantity"]
                     )
         return left
+
+    def _loaded_for(self, route, order):
+        """Return what an order (or the version it was edited from) loaded."""
+        loaded_orders = {}
+        for entry in route.get("_loaded_orders") or []:
+            products = loaded_orders.setdefault(entry["order"], {})
+            products[entry["product"]] = (
+                products.get(entry["product"], 0) + entry["quantity"]
+            )
+        current = order
+        while current is not None:
+            if current["id"] in loaded_orders:
+                return loaded_orders[current["id"]]
+            previous = current.get("_edited_from_id")
+            current = self._orders.get(previous) if previous else None
+        return None
 
     def _check_truck_stock(self, checker, route, items):
         left = self._truck_stock(route)

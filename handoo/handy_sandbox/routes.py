@@ -450,11 +450,24 @@ class RouteRules:
                     checker.reject(f"salesOrders[{index}]", order_id, problem)
             checker.raise_if_any()
             now = self.now()
+            # What each order put on the truck, as a list so that a saved
+            # state keeps it: goods an edit adds later come out of the stock
+            # loaded for selling on the route.
+            route["_loaded_orders"] = []
             for order_id in route["_order_ids"]:
                 order = self._orders[order_id]
                 order["_route_id"] = route["id"]
                 order["operativeStatus"] = STATUS_ON_ROUTE
                 order["lastUpdated"] = now
+                route["_loaded_orders"].extend(
+                    {
+                        "order": order_id,
+                        "product": item["_product_id"],
+                        "quantity": item["quantity"],
+                    }
+                    for item in order["items"]
+                    if not item["isReturn"]
+                )
             route["status"] = ROUTE_LOAD_ACCEPTED
             route["dateLoadAccepted"] = now
             route["lastUpdated"] = now

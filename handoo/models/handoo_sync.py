@@ -864,17 +864,20 @@ class HandooSync(models.AbstractModel):
 
     @api.model
     def _handoo_process_event(self, processor, client, event, failures):
+        route_read = False
         try:
             with self.env.cr.savepoint():
                 data = client.get_record(contract.ROUTES, event.route_handoo_id)
+                route_read = True
                 route = processor.sync(data)
         except Exception as error:  # noqa: BLE001 - the event stays, with its reason
             attempts = event.attempts + 1
-            # Only answers in a row that say the route does not exist count
-            # towards giving up; Handy being down for a while does not.
+            # Only answers in a row that say the route itself does not exist
+            # count towards giving up; Handy being down for a while, or one
+            # of the route's orders missing, does not.
             not_found = (
                 event.not_found_attempts + 1
-                if isinstance(error, HandyNotFoundError)
+                if isinstance(error, HandyNotFoundError) and not route_read
                 else 0
             )
             reason = failures._handoo_reason(error)

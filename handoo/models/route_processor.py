@@ -554,21 +554,36 @@ class RouteProcessor:
         from the truck, so the order, the truck and the settlement agree.
         """
         payload = self._payload_of(order)
-        items = {}
+        # Free goods (reward lines) stay free: the extra quantity is split
+        # between reward and paid lines as Handy's and Odoo's figures differ.
+        paid_items, reward_items = {}, {}
+        reward_gap = defaultdict(float)
         for item in payload.get("items") or []:
-            if item.get("isReturn") or item.get("isReward"):
+            if item.get("isReturn"):
                 continue
             product = self.importer._product(item.get("product"), order.name)
-            items.setdefault(product, item)
+            if item.get("isReward"):
+                reward_items.setdefault(product, item)
+                reward_gap[product] += float(item.get("delivered") or 0.0)
+            else:
+                paid_items.setdefault(product, item)
+        for line in order.order_line.filtered("handoo_is_reward"):
+            reward_gap[line.product_id] -= line.qty_delivered
         lines = []
         for product, quantity in beyond.items():
-            item = items.get(product)
-            if item:
-                vals = self.importer._line_vals(item, payload["id"])
-            else:
-                vals = {"product_id": product.id, "price_unit": 0.0}
-            vals["product_uom_qty"] = quantity
-            lines.append(fields.Command.create(vals))
+            reward = min(quantity, max(reward_gap[product], 0.0))
+            for part, item in (
+                (quantity - reward, paid_items.get(product)),
+                (reward, reward_items.get(product)),
+            ):
+                if float_compare(part, 0.0, precision_digits=self.qty_digits) <= 0:
+                    continue
+                if item:
+                    vals = self.importer._line_vals(item, payload["id"])
+                else:
+                    vals = {"product_id": product.id, "price_unit": 0.0}
+                vals["product_uom_qty"] = part
+                lines.append(fields.Command.create(vals))
         before = order.picking_ids
         locked = order.locked
         if locked:

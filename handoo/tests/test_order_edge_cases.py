@@ -290,3 +290,12 @@ class TestOrderEdgeCases(HandooCase):
             }
         )
         self.assertEqual(order.order_line.price_total, 8792.04)
+
+    def test_nul_in_order_text_dropped(self):
+        handy_order = self.create_order(sellerComment="Entregar\u0000 temprano")
+        other = self.create_order()
+        self.sync_orders()
+
+        self.assertEqual(self.order_of(handy_order).note, "<p>Entregar temprano</p>")
+        self.assertTrue(self.order_of(other))
+        self.assertEqual(self.last_run("order_from").state, "done")

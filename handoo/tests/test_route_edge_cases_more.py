@@ -120,11 +120,46 @@ class TestRouteEdgeCasesMore(RouteCase):
         self.assertEqual(from_truck.sale_id, sale)
         self.assertEqual(self.line_of(route, self.codes[0]).delivered, 6)
         self.assertEqual(self.line_of(route, self.codes[2]).delivered, 3)
+        # Handy's leftovers count the goods that left the truck: it balances.
+        self.assertFalse(route.settlement_difference)
+        self.assertEqual(self.qty(self.codes[0], truck), 0)
+        self.assertEqual(self.qty(self.codes[2], truck), 0)
         self.assertTrue(
             sale.message_ids.filtered(
                 lambda message: "delivered from the truck" in str(message.body)
             )
         )
+
+    def test_reward_added_after_load_stays_free(self):
+        order = self.handy_orders[0]  # 4 x codes[0], 2 x codes[1]
+        handy_route = self.create_route(orders=[order])
+        route_id = handy_route["id"]
+        self.store.accept_route(route_id)
+        self.sync_routes()
+        sale = self.order_of(order)
+        total_before = sale.amount_total
+
+        new = self.store.edit_order(
+            order["id"],
+            [
+                {"product": self.codes[0], "quantity": 4},
+                {"product": self.codes[1], "quantity": 2},
+                {"product": self.codes[0], "quantity": 2, "isReward": True},
+            ],
+        )
+        self.store.deliver_order(route_id, new["id"], "complete")
+        self.store.finish_route(route_id)
+        self.store.close_route(route_id)
+        self.sync_routes()
+
+        added = sale.order_line.filtered(
+            lambda line: (
+                line.product_id.default_code == self.codes[0] and line.handoo_is_reward
+            )
+        )
+        self.assertEqual(added.qty_delivered, 2)
+        self.assertEqual(added.price_total, 0)
+        self.assertEqual(sale.amount_total, total_before)
 
     def test_route_sale_unknown_customer_and_returns(self):
         self.store.add_customer(

@@ -118,6 +118,42 @@ class TestWebhookEdgeCases(WebhookEdgeCase):
             self.assertEqual(response.json(), {"error": "No such company."})
         self.assertFalse(self.stored())
 
+    def test_utf16_and_utf32_bodies(self):
+        for encoding in ("utf-16", "utf-32"):
+            raw = json.dumps(self.body()).encode(encoding)
+            response = self.post(raw=raw)
+            self.assertEqual(response.status_code, 400, encoding)
+            self.assertIn("UTF-8", response.json()["error"])
+        self.assertFalse(self.stored())
+
+    def test_missing_order_does_not_stop_retries(self):
+        zone = self.store.add_zone("Centro")
+        family = self.store.add_family("Bebidas")
+        driver = self.store.add_user("Chofer 404", "chofer404@example.com")
+        self.store.add_customer("CLI-404", "Tienda Uno", zone["id"])
+        self.store.add_product("PROD-404", "Agua 1 L", 11.6, family["id"])
+        order = self.store.create_order(
+            "CLI-404", [{"product": "PROD-404", "quantity": 1}]
+        )
+        route = self.store.create_route(
+            driver["id"], sales_order_ids=[order["id"]], products=[]
+        )
+        self.store.accept_route(route["id"])
+        self.assertEqual(self.post(self.body(route_id=route["id"])).status_code, 202)
+        event = self.stored()
+        event.not_found_attempts = EVENT_NOT_FOUND_ATTEMPTS - 1
+        # The route is there; one of its orders answers 404.
+        self.sandbox.faults.add("server_error", count=1, status=404, path="/salesOrder")
+        cron = self.env.ref("handoo.ir_cron_handoo_process_events")
+        with self.outside_requests():
+            cron.method_direct_trigger()
+        self.env.invalidate_all()
+
+        self.assertEqual(event.state, "failed")
+        self.assertEqual(event.not_found_attempts, 0)
+        self.assertTrue(event.next_retry)
+        self.assertNotIn("automatic retries stopped", event.error)
+
     def test_non_utf8_body(self):
         response = self.post(raw=b'{"id": "\xff\xfe", "event": "route.closed"}')
         self.assertEqual(response.status_code, 400)
