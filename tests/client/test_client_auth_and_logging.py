@@ -7,6 +7,7 @@ from handy_api import (
     HandyAuthError,
     HandyNotFoundError,
     HandyServerError,
+    HandyTokenFormatError,
     HandyValidationError,
     contract,
 )
@@ -128,3 +129,12 @@ def test_failed_call_logs_one_line(
     assert len(lines) == 1
     assert lines[0].startswith("Handy GET /company -> 503 in ")
     assert lines[0].endswith(" after 2 retries")
+
+
+@pytest.mark.parametrize("token", ["abc def", "abc\ndef", "abc\u200bdef", "tóken"])
+def test_malformed_token_refused_before_sending(sandbox, make_client, token, caplog):
+    with caplog.at_level(logging.DEBUG), pytest.raises(HandyTokenFormatError):
+        make_client(sandbox, token=token)
+
+    assert sandbox.store.stats()["requests"] == {}
+    assert token not in caplog.text

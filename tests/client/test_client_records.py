@@ -2,6 +2,7 @@
 
 import pytest
 from handy_api import HandyNotFoundError, HandyValidationError, contract
+from handy_api.client import storable
 
 
 @pytest.fixture
@@ -119,3 +120,9 @@ def test_update_zone_by_id(sandbox, client, catalog):
 
     assert zone["color"] == "#000000"
     assert zone["description"] == "Centro"
+
+
+def test_texts_made_storable():
+    answer = {"note\u0000": ["a\u0000b", "c\ud800d", 5, None], "ok": "Café"}
+
+    assert storable(answer) == {"note": ["ab", "c?d", 5, None], "ok": "Café"}
