@@ -88,6 +88,32 @@ class ProductTemplate(models.Model):
         "This Handy product is already linked to another product of the company.",
     )
 
+    def write(self, vals):
+        # A rename in another language than the company's Handy language would
+        # never reach Handy, which reads names in that language. Where the
+        # product's name is the same in both, it is not a translation but the
+        # one name of the product: it changes in the Handy language too.
+        follow = {}
+        if "name" in vals and not self.env.context.get("handoo_sync"):
+            lang = self.env.lang or "en_US"
+            for template in self:
+                company = template.handoo_company_id or (
+                    template.handoo_sync_enabled
+                    and (template.company_id or self.env.company)
+                )
+                if not company:
+                    continue
+                handy_lang = company._handoo_lang()
+                if handy_lang != lang and (
+                    template.with_context(lang=handy_lang).name == template.name
+                ):
+                    follow.setdefault(handy_lang, self.browse())
+                    follow[handy_lang] |= template
+        result = super().write(vals)
+        for handy_lang, templates in follow.items():
+            templates.with_context(lang=handy_lang).write({"name": vals["name"]})
+        return result
+
     def _handoo_prepare_vals(self, company, data):
         vals = {
             "handoo_price": data.get("price") or 0.0,

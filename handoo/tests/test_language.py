@@ -62,3 +62,25 @@ class TestHandyLanguage(HandooCase):
 
         handy_product = self.store.get_product_by_id(int(self.product.handoo_id))
         self.assertEqual(handy_product["description"], "Refresco de cola 600 ml")
+
+    def test_rename_in_english_follows_untranslated_name(self):
+        self.company.handoo_lang = "es_MX"
+        # One name, stored in both languages, as a product made in Spanish is.
+        self.product.with_context(lang="en_US").name = "Agua 1 L"
+        self.product.with_context(lang="es_MX").name = "Agua 1 L"
+        self.product.with_context(lang="en_US").name = "Renamed in English"
+
+        self.assertEqual(
+            self.product.with_context(lang="es_MX").name, "Renamed in English"
+        )
+        self.run_job("ir_cron_handoo_sync_to_products")
+        handy_product = self.store.get_product_by_id(int(self.product.handoo_id))
+        self.assertEqual(handy_product["description"], "Renamed in English")
+
+    def test_rename_keeps_real_translation(self):
+        self.company.handoo_lang = "es_MX"
+        self.product.with_context(lang="es_MX").name = "Agua natural"
+        self.product.with_context(lang="en_US").name = "Still water"
+        self.product.with_context(lang="en_US").name = "Mineral water"
+
+        self.assertEqual(self.product.with_context(lang="es_MX").name, "Agua natural")
