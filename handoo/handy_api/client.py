@@ -8,6 +8,7 @@ processed the call.
 """
 
 import logging
+import math
 import time
 from urllib.parse import quote, urlencode
 
@@ -34,12 +35,13 @@ _logger = logging.getLogger(__name__)
 
 
 def storable(value):
-    """Return a decoded JSON value whose texts PostgreSQL can store.
+    """Return a decoded JSON value that PostgreSQL can store.
 
     JSON may carry a NUL character or half of a surrogate pair (``\\u0000``,
-    ``\\ud800``), which no text or jsonb column accepts: one such order would
-    stop every write of its batch. NULs are dropped and lone surrogates become
-    question marks; nothing else changes.
+    ``\\ud800``), which no text or jsonb column accepts, and Python reads the
+    NaN and Infinity that jsonb refuses: one such order would stop every write
+    of its batch. NULs are dropped, lone surrogates become question marks, and
+    those numbers become null; nothing else changes.
     """
     if isinstance(value, str):
         if "\x00" in value:
@@ -49,6 +51,8 @@ def storable(value):
         except UnicodeEncodeError:
             value = value.encode("utf-8", "replace").decode("utf-8")
         return value
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # NaN and infinities: JSON extensions that jsonb refuses
     if isinstance(value, list):
         return [storable(item) for item in value]
     if isinstance(value, dict):

@@ -295,6 +295,7 @@ class HandooSync(models.AbstractModel):
             company, "order_from", start, end
         )
         stats = Counter()
+        unreadable = 0
         try:
             with self._handoo_client(company) as client:
                 window_start = start
@@ -303,7 +304,7 @@ class HandooSync(models.AbstractModel):
                         window_end = cursor.stage_end
                     else:
                         window_end = min(window_start + MAX_ORDER_WINDOW, end)
-                        self._handoo_stage_order_window(
+                        unreadable += self._handoo_stage_order_window(
                             company, client, stats, window_start, window_end, cursor
                         )
                     if not self._handoo_apply_order_stage(
@@ -329,7 +330,15 @@ class HandooSync(models.AbstractModel):
                     run.failed,
                     run.http_requests,
                 )
-                run._handoo_finish()
+                message = None
+                if unreadable:
+                    message = self.env._(
+                        "%(count)s entries of Handy's order lists were not orders "
+                        "with an id, so they were left out; the server log shows "
+                        "them.",
+                        count=unreadable,
+                    )
+                run._handoo_finish(message)
         except HandyError as error:
             _logger.warning("Handy order pull for %s failed: %s", company.name, error)
             run._handoo_add(stats)
@@ -343,7 +352,8 @@ class HandooSync(models.AbstractModel):
         """Read the orders of one window and keep them on the cursor, in order.
 
         Live orders come oldest first, then the deletions: an edit replaces its
-        quotation before the deletion of its old version is read.
+        quotation before the deletion of its old version is read. Returns how
+        many list entries were left out as unreadable.
         """
         resource = contract.SALES_ORDERS
         live = client.fetch_all(
@@ -363,6 +373,7 @@ class HandooSync(models.AbstractModel):
             ),
         )
         stats["fetched"] += len(live) + len(deleted)
+        read = len(live) + len(deleted)
         live = self._handoo_readable(company, live, stats)
         deleted = self._handoo_readable(company, deleted, stats)
         live.sort(key=lambda order: (str(order.get("dateCreated")), str(order["id"])))
@@ -383,6 +394,7 @@ class HandooSync(models.AbstractModel):
         cursor.flush_recordset(["stage_payloads"])
         cursor.invalidate_recordset(["stage_payloads"])
         self._handoo_commit(0)
+        return read - len(live) - len(deleted)
 
     @api.model
     def _handoo_readable(self, company, records, stats):

@@ -3,10 +3,10 @@ from collections import Counter
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import tagged
 
-from ..handy_api import contract
+from ..handy_api import HandyClient, contract
 from ..models.order_importer import OrderImporter
 from .common import HandooCase
 
@@ -299,3 +299,28 @@ class TestOrderEdgeCases(HandooCase):
         self.assertEqual(self.order_of(handy_order).note, "<p>Entregar temprano</p>")
         self.assertTrue(self.order_of(other))
         self.assertEqual(self.last_run("order_from").state, "done")
+
+    def test_unreadable_list_entries_left_out_and_said(self):
+        good = self.create_order()
+        # One window to read, so the live list is read once.
+        self.env["handoo.sync.cursor"]._handoo_get(
+            self.company, "order_from"
+        ).last_end = fields.Datetime.now() - timedelta(minutes=30)
+        fetch_all = HandyClient.fetch_all
+
+        def with_odd_entries(client, resource, params=None, **options):
+            records = fetch_all(client, resource, params, **options)
+            if (params or {}).get("deleted") == "false":
+                # The sandbox serves only well-formed orders: the odd entries
+                # are added to its answer here.
+                records += ["not an order", {"folio": 7}]
+            return records
+
+        with patch.object(HandyClient, "fetch_all", with_odd_entries):
+            self.sync_orders()
+
+        self.assertTrue(self.order_of(good))
+        run = self.last_run("order_from")
+        self.assertEqual(run.failed, 2)
+        self.assertEqual(run.state, "warning")
+        self.assertIn("2 entries of Handy's order lists", run.message)

@@ -123,6 +123,14 @@ def test_update_zone_by_id(sandbox, client, catalog):
 
 
 def test_texts_made_storable():
-    answer = {"note\u0000": ["a\u0000b", "c\ud800d", 5, None], "ok": "Café"}
+    answer = {
+        "note\u0000": ["a\u0000b", "c\ud800d", 5, None],
+        "ok": "Café",
+        "numbers": [float("nan"), float("inf"), 2.5],
+    }
 
-    assert storable(answer) == {"note": ["ab", "c?d", 5, None], "ok": "Café"}
+    assert storable(answer) == {
+        "note": ["ab", "c?d", 5, None],
+        "ok": "Café",
+        "numbers": [None, None, 2.5],
+    }
