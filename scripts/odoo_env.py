@@ -41,8 +41,8 @@ def odoo_command():
 
     Odoo restarts itself (after a SIGHUP, or past its memory limit) by running
     its own command line again. Started as ``python3 -m odoo``, that line
-    names a file inside the package that cannot run on its own, so the
-    restart fails; ``odoo-bin`` of a source checkout restarts cleanly.
+    names a file inside the package that cannot run on its own, and the
+    restart fails. Started with ``odoo-bin`` of a source checkout, it works.
     """
     import odoo
 

@@ -38,10 +38,10 @@ def storable(value):
     """Return a decoded JSON value that PostgreSQL can store.
 
     JSON may carry a NUL character or half of a surrogate pair (``\\u0000``,
-    ``\\ud800``), which no text or jsonb column accepts, and Python reads the
-    NaN and Infinity that jsonb refuses: one such order would stop every write
-    of its batch. NULs are dropped, lone surrogates become question marks, and
-    those numbers become null; nothing else changes.
+    ``\\ud800``), which no text or jsonb column accepts. Python also reads NaN
+    and Infinity, which jsonb refuses. One such order would stop every write
+    of its batch, so NULs are dropped, lone surrogates become question marks,
+    and those numbers become null; nothing else changes.
     """
     if isinstance(value, str):
         if "\x00" in value:

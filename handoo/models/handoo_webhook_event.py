@@ -50,7 +50,7 @@ class HandooWebhookEvent(models.Model):
     not_found_attempts = fields.Integer(
         string="Not Found in a Row",
         readonly=True,
-        help="Tries in a row whose answer was that Handy has no such route.",
+        help="Tries in a row on which Handy said it has no such route.",
     )
     next_retry = fields.Datetime(readonly=True)
     error = fields.Text(readonly=True)

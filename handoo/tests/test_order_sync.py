@@ -429,7 +429,7 @@ class TestOrderSync(HandooCase):
         edited, deleted = self.create_order(), self.create_order()
         self.sync_orders()
         replaced = self.order_of(edited)
-        gone = self.order_of(deleted)
+        removed = self.order_of(deleted)
         self.store.edit_order(
             edited["id"], [{"product": self.products[2]["code"], "quantity": 1}]
         )
@@ -439,11 +439,11 @@ class TestOrderSync(HandooCase):
         with self.assertRaisesRegex(UserError, "replaced by"):
             replaced.action_draft()
         with self.assertRaisesRegex(UserError, "deleted in Handy"):
-            gone.action_draft()
+            removed.action_draft()
         with self.assertRaisesRegex(UserError, "deleted in Handy"):
-            gone.action_confirm()
+            removed.action_confirm()
         self.assertEqual(replaced.state, "cancel")
-        self.assertEqual(gone.state, "cancel")
+        self.assertEqual(removed.state, "cancel")
 
     def test_edit_twice_before_sync(self):
         handy_order = self.create_order()
