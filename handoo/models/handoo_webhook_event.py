@@ -66,7 +66,7 @@ class HandooWebhookEvent(models.Model):
 
         One ``INSERT ... ON CONFLICT DO NOTHING`` both stores the event and
         detects a repeat, so two copies of an event received at the same moment
-        are stored once. Each new event wakes the processing job.
+        are stored once. A new event wakes the processing job.
         """
         event_id = str(payload["id"])
         now = fields.Datetime.now()
@@ -101,10 +101,24 @@ class HandooWebhookEvent(models.Model):
                 [("company_id", "=", company.id), ("event_id", "=", event_id)], limit=1
             )
             return existing, False
-        # Always a new wake-up: a run of the job in progress deletes the
-        # earlier ones when it ends, and may already have chosen its events.
-        # One run takes every event waiting, however many wake-ups there are.
-        self.env.ref("handoo.ir_cron_handoo_process_events").sudo()._trigger()
+        # A wake-up already waiting will start a run that sees this event, so
+        # none is added: under a burst, one run takes them all. A wake-up that
+        # a run in progress is deleting does not count, since that run may
+        # have chosen its events already; its row is locked, and skipped.
+        cron = self.env.ref("handoo.ir_cron_handoo_process_events").sudo()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT 1 FROM ir_cron_trigger
+                 WHERE cron_id = %s
+                   FOR KEY SHARE SKIP LOCKED
+                 LIMIT 1
+                """,
+                cron.id,
+            )
+        )
+        if not self.env.cr.fetchone():
+            cron._trigger()
         return self.browse(row[0]), True
 
     def action_retry(self):

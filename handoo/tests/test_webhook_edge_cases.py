@@ -5,6 +5,7 @@ import socket
 from datetime import timedelta
 
 from odoo import fields
+from odoo.sql_db import db_connect
 from odoo.tests import tagged
 
 from ..models.handoo_sync import EVENT_BATCH, EVENT_NOT_FOUND_ATTEMPTS
@@ -153,6 +154,49 @@ class TestWebhookEdgeCases(WebhookEdgeCase):
         self.assertEqual(event.not_found_attempts, 0)
         self.assertTrue(event.next_retry)
         self.assertNotIn("automatic retries stopped", event.error)
+
+    def test_one_wake_up_serves_a_burst(self):
+        cron = self.env.ref("handoo.ir_cron_handoo_process_events")
+        for _index in range(3):
+            payload = self.body()
+            self.events._handoo_receive(
+                self.company, payload, json.dumps(payload).encode()
+            )
+        triggers = self.env["ir.cron.trigger"].sudo()
+        self.assertEqual(triggers.search_count([("cron_id", "=", cron.id)]), 1)
+
+    def test_event_during_run_wakes_job_again(self):
+        cron = self.env.ref("handoo.ir_cron_handoo_process_events")
+        dbname = self.env.cr.dbname
+        # A wake-up committed earlier, which a run in progress, in another
+        # transaction, is deleting as it starts: the row is locked.
+        with db_connect(dbname).cursor() as setup:
+            setup.execute(
+                "INSERT INTO ir_cron_trigger (cron_id, call_at) "
+                "VALUES (%s, now() at time zone 'UTC') RETURNING id",
+                [cron.id],
+            )
+            earlier = setup.fetchone()[0]
+        self.addCleanup(self._drop_trigger, dbname, earlier)
+        with db_connect(dbname).cursor() as running:
+            running.execute("DELETE FROM ir_cron_trigger WHERE id = %s", [earlier])
+            payload = self.body()
+            self.events._handoo_receive(
+                self.company, payload, json.dumps(payload).encode()
+            )
+            running.rollback()
+
+        new = (
+            self.env["ir.cron.trigger"]
+            .sudo()
+            .search([("cron_id", "=", cron.id), ("id", "!=", earlier)])
+        )
+        self.assertEqual(len(new), 1)
+
+    @staticmethod
+    def _drop_trigger(dbname, trigger_id):
+        with db_connect(dbname).cursor() as cleanup:
+            cleanup.execute("DELETE FROM ir_cron_trigger WHERE id = %s", [trigger_id])
 
     def test_non_utf8_body(self):
         response = self.post(raw=b'{"id": "\xff\xfe", "event": "route.closed"}')
