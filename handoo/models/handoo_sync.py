@@ -380,19 +380,8 @@ class HandooSync(models.AbstractModel):
         deleted.sort(
             key=lambda order: (str(order.get("dateDeleted")), str(order["id"]))
         )
-        cursor.write(
-            {
-                "stage_start": start,
-                "stage_end": end,
-                "stage_payloads": live + deleted,
-                "stage_done": 0,
-                "stage_total": len(live) + len(deleted),
-            }
-        )
-        # Written now and dropped from memory: batches are read back one at a
-        # time. A crash from here on resumes without reading Handy's lists.
-        cursor.flush_recordset(["stage_payloads"])
-        cursor.invalidate_recordset(["stage_payloads"])
+        cursor._handoo_keep(start, end, live + deleted)
+        # A crash from here on resumes without reading Handy's lists.
         self._handoo_commit(0)
         return read - len(live) - len(deleted)
 

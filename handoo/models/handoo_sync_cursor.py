@@ -1,3 +1,5 @@
+from psycopg2.extras import Json as PsycopgJson
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -68,6 +70,37 @@ class HandooSyncCursor(models.Model):
                 stage_total=0,
             )
         return super().write(vals)
+
+    def _handoo_keep(self, start, end, records):
+        """Keep the records read for the window ``start``-``end``, none applied yet.
+
+        Written in SQL: through the ORM, a JSON field keeps a second copy of
+        the whole list in its cache, which for a large window doubles the
+        memory the job needs. Batches are read back with ``_handoo_stage_slice``.
+        """
+        self.ensure_one()
+        self.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE handoo_sync_cursor
+                   SET stage_start = %s, stage_end = %s, stage_payloads = %s,
+                       stage_done = 0, stage_total = %s,
+                       write_uid = %s, write_date = %s
+                 WHERE id = %s
+                """,
+                start,
+                end,
+                PsycopgJson(records),
+                len(records),
+                self.env.uid,
+                fields.Datetime.now(),
+                self.id,
+            )
+        )
+        self.invalidate_recordset(
+            ["stage_start", "stage_end", "stage_payloads", "stage_done", "stage_total"]
+        )
 
     def _handoo_stage_slice(self, offset, size):
         """Return ``size`` kept records from ``offset`` on, read in SQL.
