@@ -27,6 +27,11 @@ class TestHandyLanguage(HandooCase):
         )
         self.assertEqual(len(self.product), 1)
 
+    def name_in_handy(self):
+        """Send the products to Handy; return the name Handy then holds."""
+        self.run_job("ir_cron_handoo_sync_to_products")
+        return self.store.get_product_by_id(int(self.product.handoo_id))["description"]
+
     def test_language_falls_back_to_the_administrator(self):
         self.company.handoo_lang = False
         self.admin.lang = "es_MX"
@@ -58,10 +63,7 @@ class TestHandyLanguage(HandooCase):
         self.product.with_context(lang="es_MX").name = "Refresco de cola 600 ml"
         self.assertTrue(self.product.handoo_sync_pending)
 
-        self.run_job("ir_cron_handoo_sync_to_products")
-
-        handy_product = self.store.get_product_by_id(int(self.product.handoo_id))
-        self.assertEqual(handy_product["description"], "Refresco de cola 600 ml")
+        self.assertEqual(self.name_in_handy(), "Refresco de cola 600 ml")
 
     def test_rename_in_english_follows_untranslated_name(self):
         self.company.handoo_lang = "es_MX"
@@ -73,9 +75,7 @@ class TestHandyLanguage(HandooCase):
         self.assertEqual(
             self.product.with_context(lang="es_MX").name, "Renamed in English"
         )
-        self.run_job("ir_cron_handoo_sync_to_products")
-        handy_product = self.store.get_product_by_id(int(self.product.handoo_id))
-        self.assertEqual(handy_product["description"], "Renamed in English")
+        self.assertEqual(self.name_in_handy(), "Renamed in English")
 
     def test_rename_keeps_real_translation(self):
         self.company.handoo_lang = "es_MX"

@@ -77,13 +77,16 @@ class TestRouteEdgeCasesMore(RouteCase):
         self.assertEqual(route.state, "closed")
         self.assertFalse(route.settlement_difference)
 
-    def test_edit_after_load_delivers_more_from_truck(self):
-        order = self.handy_orders[0]  # 4 x codes[0], 2 x codes[1]
+    def load_first_order(self):
+        """Load the first order (4 x codes[0], 2 x codes[1]) on a route."""
+        order = self.handy_orders[0]
         handy_route = self.create_route(orders=[order])
-        route_id = handy_route["id"]
-        self.store.accept_route(route_id)
+        self.store.accept_route(handy_route["id"])
         self.sync_routes()
-        route = self.route_of(handy_route)
+        return order, handy_route["id"], self.route_of(handy_route)
+
+    def test_edit_after_load_delivers_more_from_truck(self):
+        order, route_id, route = self.load_first_order()
         sale = self.order_of(order)
         truck = route.truck_location_id
         self.assertEqual(self.qty(self.codes[0], truck), 10)
@@ -131,11 +134,7 @@ class TestRouteEdgeCasesMore(RouteCase):
         )
 
     def test_reward_added_after_load_stays_free(self):
-        order = self.handy_orders[0]  # 4 x codes[0], 2 x codes[1]
-        handy_route = self.create_route(orders=[order])
-        route_id = handy_route["id"]
-        self.store.accept_route(route_id)
-        self.sync_routes()
+        order, route_id, _route = self.load_first_order()
         sale = self.order_of(order)
         total_before = sale.amount_total
 

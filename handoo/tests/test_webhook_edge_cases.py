@@ -128,17 +128,7 @@ class TestWebhookEdgeCases(WebhookEdgeCase):
         self.assertFalse(self.stored())
 
     def test_missing_order_does_not_stop_retries(self):
-        zone = self.store.add_zone("Centro")
-        family = self.store.add_family("Bebidas")
-        driver = self.store.add_user("Chofer 404", "chofer404@example.com")
-        self.store.add_customer("CLI-404", "Tienda Uno", zone["id"])
-        self.store.add_product("PROD-404", "Agua 1 L", 11.6, family["id"])
-        order = self.store.create_order(
-            "CLI-404", [{"product": "PROD-404", "quantity": 1}]
-        )
-        route = self.store.create_route(
-            driver["id"], sales_order_ids=[order["id"]], products=[]
-        )
+        route, _order = self.make_route()
         self.store.accept_route(route["id"])
         self.assertEqual(self.post(self.body(route_id=route["id"])).status_code, 202)
         event = self.stored()
@@ -248,17 +238,7 @@ class TestWebhookEdgeCases(WebhookEdgeCase):
         self.assertEqual(len(self.stored()), 1)
 
     def test_events_wait_while_sync_off(self):
-        zone = self.store.add_zone("Centro")
-        family = self.store.add_family("Bebidas")
-        driver = self.store.add_user("Chofer Uno", "chofer.uno@example.com")
-        self.store.add_customer("CLI-W1", "Abarrotes Webhook", zone["id"])
-        self.store.add_product("PROD-W1", "Agua natural 1 L", 12.0, family["id"])
-        order = self.store.create_order(
-            "CLI-W1", [{"product": "PROD-W1", "quantity": 4}]
-        )
-        handy_route = self.store.create_route(
-            driver["id"], sales_order_ids=[order["id"]], products=[]
-        )
+        handy_route, _order = self.make_route()
         self.store.accept_route(handy_route["id"])
         self.company.handoo_sync_enabled = False
         response = self.post(self.body(route_id=handy_route["id"]))

@@ -127,22 +127,6 @@ class TestWebhooks(WebhookCase):
     # From Handy's route to Odoo's stock
     # ------------------------------------------------------------------
 
-    def make_route(self):
-        zone = self.store.add_zone("Centro")
-        family = self.store.add_family("Bebidas")
-        driver = self.store.add_user("Chofer Uno", "chofer.uno@example.com")
-        self.store.add_customer("CLI-W1", "Abarrotes Webhook", zone["id"])
-        self.store.add_product("PROD-W1", "Agua natural 1 L", 12.0, family["id"])
-        order = self.store.create_order(
-            "CLI-W1", [{"product": "PROD-W1", "quantity": 4}]
-        )
-        route = self.store.create_route(
-            driver["id"],
-            sales_order_ids=[order["id"]],
-            products=[{"product": "PROD-W1", "quantity": 10}],
-        )
-        return route, order
-
     def process_events(self):
         self.env.ref("handoo.ir_cron_handoo_process_events").method_direct_trigger()
         self.env.invalidate_all()

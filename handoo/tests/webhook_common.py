@@ -76,5 +76,22 @@ class WebhookCase(HttpCase):
         with patch.object(self, "http_request_allow_all", True), release_test_lock():
             yield
 
+    def make_route(self):
+        """Put in the sandbox a route of one pre-sale order and a truck load."""
+        zone = self.store.add_zone("Centro")
+        family = self.store.add_family("Bebidas")
+        driver = self.store.add_user("Chofer Uno", "chofer.uno@example.com")
+        self.store.add_customer("CLI-W1", "Abarrotes Webhook", zone["id"])
+        self.store.add_product("PROD-W1", "Agua natural 1 L", 12.0, family["id"])
+        order = self.store.create_order(
+            "CLI-W1", [{"product": "PROD-W1", "quantity": 4}]
+        )
+        route = self.store.create_route(
+            driver["id"],
+            sales_order_ids=[order["id"]],
+            products=[{"product": "PROD-W1", "quantity": 10}],
+        )
+        return route, order
+
     def stored(self):
         return self.events.search([("company_id", "=", self.company.id)])
