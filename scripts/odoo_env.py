@@ -40,9 +40,9 @@ def odoo_command():
     """Return the command that starts Odoo's server.
 
     Odoo restarts itself (after a SIGHUP, or past its memory limit) by running
-    its own command line again. Started as ``python3 -m odoo``, that line
-    names a file inside the package that cannot run on its own, and the
-    restart fails. Started with ``odoo-bin`` of a source checkout, it works.
+    its own command line again. With ``python3 -m odoo`` that line names a
+    file inside the package that cannot run alone, so the restart fails. With
+    ``odoo-bin`` from a source checkout, the restart works.
     """
     import odoo
 

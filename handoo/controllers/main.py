@@ -42,7 +42,11 @@ class HandooWebhookController(http.Controller):
         save_session=False,
     )
     def handoo_route_event_unknown(self, **_kwargs):
-        """Answer addresses that name no company id in JSON, as the others are."""
+        """Return a JSON 404 for webhook addresses without a company id."""
+        _logger.info(
+            "Handy webhook rejected with 404: no company id in %.100s",
+            request.httprequest.path,
+        )
         return self._answer(404, error="No such company.")
 
     def _receive(self, company_id):
@@ -91,10 +95,15 @@ class HandooWebhookController(http.Controller):
             return self._reject(403, company_id, "signature mismatch")
 
         try:
-            # UTF-8 only, as the contract says: json.loads would also take
-            # UTF-16 and UTF-32, whose bytes cannot be stored as the text sent.
+            # UTF-8 only, as in the contract. json.loads would also accept
+            # UTF-16 and UTF-32, whose bytes cannot be stored as text.
             payload = json.loads(raw_body.decode("utf-8-sig"))
-        except (ValueError, RecursionError):
+        except (ValueError, RecursionError) as error:
+            _logger.info(
+                "Handy webhook for company %s rejected: invalid JSON body (%.100s)",
+                company_id,
+                error,
+            )
             return self._answer(400, error="The body is not valid JSON in UTF-8.")
         events = request.env["handoo.webhook.event"].sudo()
         problem = events._handoo_check_payload(payload)

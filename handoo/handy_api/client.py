@@ -39,9 +39,9 @@ def storable(value):
 
     JSON may carry a NUL character or half of a surrogate pair (``\\u0000``,
     ``\\ud800``), which no text or jsonb column accepts. Python also reads NaN
-    and Infinity, which jsonb refuses. One such order would stop every write
-    of its batch, so NULs are dropped, lone surrogates become question marks,
-    and those numbers become null; nothing else changes.
+    and Infinity, which jsonb rejects. One such order would stop every write
+    of its batch. So NULs are dropped, lone surrogates become question marks,
+    and those numbers become null. Nothing else changes.
     """
     if isinstance(value, str):
         if "\x00" in value:
@@ -61,9 +61,9 @@ def storable(value):
 
 
 def token_is_well_formed(token):
-    """Tell whether a token can travel in an HTTP header as Handy issues them.
+    """Check that a token is valid in an HTTP header, as Handy issues them.
 
-    Handy's tokens are printable ASCII without spaces; a token pasted with a
+    Handy's tokens are printable ASCII without spaces. A token pasted with a
     line break or an invisible character would make the header invalid.
     """
     return bool(token) and token.isascii() and token.isprintable() and " " not in token
@@ -156,10 +156,10 @@ class HandyClient:
             raise ValueError("The Handy API token is missing.")
         token = token.strip()
         if not token_is_well_formed(token):
-            # Said without the token: it must never reach a log.
+            # The message leaves the token out, because it must never be logged.
             raise HandyTokenFormatError(
-                "The Handy API token holds spaces, line breaks or characters "
-                "that are not plain ASCII."
+                "Invalid Handy API token: it contains spaces, line breaks or "
+                "characters that are not plain ASCII. Copy it again from Handy."
             )
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout

@@ -42,7 +42,7 @@ class HandyAuthError(HandyError):
 
 
 class HandyTokenFormatError(HandyAuthError):
-    """The API token holds characters no HTTP header can carry; nothing was sent."""
+    """The API token contains characters invalid in an HTTP header; nothing was sent."""
 
 
 class HandyNotFoundError(HandyError):

@@ -291,8 +291,8 @@ class RouteOrderRules:
     def _truck_stock(self, route):
         """Return ``{product id: load minus what left the truck}``.
 
-        What left the truck: what live route sales sold, and what pre-sale
-        orders delivered beyond what they loaded (an order edited after the
+        Goods leave the truck through live route sales, and through pre-sale
+        orders that delivered more than they loaded (an order edited after the
         load takes the extra goods from the truck).
         """
         left = {}

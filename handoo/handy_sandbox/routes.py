@@ -450,9 +450,9 @@ class RouteRules:
                     checker.reject(f"salesOrders[{index}]", order_id, problem)
             checker.raise_if_any()
             now = self.now()
-            # What each order put on the truck, as a list so that a saved
-            # state keeps it: goods an edit adds later come out of the stock
-            # loaded for selling on the route.
+            # What each order put on the truck. Goods an edit adds later come
+            # out of the route-sale stock. A list, because a saved state turns
+            # integer dictionary keys into strings.
             route["_loaded_orders"] = []
             for order_id in route["_order_ids"]:
                 order = self._orders[order_id]

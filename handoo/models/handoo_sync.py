@@ -34,8 +34,8 @@ CATALOG_BATCH = 100
 ORDER_BATCH = 50
 EXPORT_BATCH = 200
 EVENT_BATCH = 50
-# After this many "not found" answers in a row for its route (75 minutes of
-# retry waits), an event stops retrying by itself. It can still be processed by hand.
+# After this many 404 responses in a row for its route (75 minutes of retry
+# waits), an event stops retrying by itself. It can still be processed by hand.
 EVENT_NOT_FOUND_ATTEMPTS = 5
 
 
@@ -68,9 +68,9 @@ class HandooSync(models.AbstractModel):
     def _handoo_for(self, company):
         """Return the jobs in the company's Handy language.
 
-        What a job writes (notes, route names, failure reasons) stays in the
-        language it was written in, and product names are read and written in
-        it, so it must not depend on who runs the job.
+        Notes, route names and failure reasons keep the language they were
+        written in, and product names are read and written in it. So the
+        language must not depend on the user who runs the job.
         """
         return self.with_context(lang=company._handoo_lang())
 
@@ -278,10 +278,10 @@ class HandooSync(models.AbstractModel):
     def _handoo_pull_orders(self, company):
         """Import the pre-sale orders created or deleted in Handy since the last pull.
 
-        Each window's order lists are read once and kept on the cursor; batches
-        are then applied from there. A call that runs out of time leaves the
-        rest for the next one, which reads nothing again. Returns ``False``
-        when the cron's time ran out.
+        Each window's order lists are read once and kept on the cursor, and
+        batches are applied from there. A call that runs out of time leaves the
+        rest to the next call, which does not read the lists again. Returns
+        ``False`` when the cron's time ran out.
         """
         cursor = self.env["handoo.sync.cursor"]._handoo_get(company, "order_from")
         end = fields.Datetime.now()
@@ -381,7 +381,7 @@ class HandooSync(models.AbstractModel):
             key=lambda order: (str(order.get("dateDeleted")), str(order["id"]))
         )
         cursor._handoo_keep(start, end, live + deleted)
-        # A crash from here on resumes without reading Handy's lists.
+        # From here on, a crash resumes without reading Handy's lists again.
         self._handoo_commit(0)
         return read - len(live) - len(deleted)
 
@@ -389,8 +389,8 @@ class HandooSync(models.AbstractModel):
     def _handoo_readable(self, company, records, stats):
         """Drop, with a warning, the list entries that are not records with an id.
 
-        Such an entry cannot be keyed, so it cannot be parked either; the run
-        counts it as failed, and its log line shows it.
+        Such an entry has no key, so it cannot be parked as a failure. The run
+        counts it as failed, and the warning logs its start.
         """
         readable = []
         for record in records:
@@ -398,7 +398,7 @@ class HandooSync(models.AbstractModel):
                 readable.append(record)
                 continue
             _logger.warning(
-                "Handy listed an entry that is not a record with an id for %s: %.200r",
+                "Invalid entry without an id in a Handy list for %s, left out: %.200r",
                 company.name,
                 record,
             )
@@ -409,7 +409,7 @@ class HandooSync(models.AbstractModel):
     def _handoo_apply_order_stage(self, company, client, run, stats, cursor):
         """Import the orders kept on the cursor, batch by batch.
 
-        Returns ``False`` when time ran out with orders left; the cursor keeps
+        Returns ``False`` when time ran out with orders left. The cursor keeps
         how many are done, so the next call goes on with the others.
         """
         total = cursor.stage_total
@@ -447,38 +447,37 @@ class HandooSync(models.AbstractModel):
 
     @api.model
     def _handoo_import_orders(self, importer, payloads, stats):
-        """Import a batch; should the batch itself fail, import its orders singly.
+        """Import a batch, or its orders one by one when the batch fails as a whole.
 
-        The importer parks the orders it cannot map, but an error it did not
-        foresee would otherwise stop the batch again at each call. Returns the
-        importer to go on with: a new one after a failure, since the records
-        it had in memory may have been rolled back.
+        The importer parks the orders it cannot map, but an unexpected error
+        would otherwise stop the same batch at every call. Returns the importer
+        to go on with: a new one after a failure, because the records it
+        cached may have been rolled back.
         """
         counted = Counter(stats)
         try:
             with self.env.cr.savepoint():
                 importer.import_batch(payloads)
             return importer
-        except Exception:  # noqa: BLE001 - redone order by order just below
+        except Exception:  # noqa: BLE001 - imported order by order just below
             _logger.warning(
-                "A batch of %s Handy orders failed as a whole; importing them singly",
+                "A batch of %s Handy orders failed as a whole; importing them one "
+                "by one",
                 len(payloads),
                 exc_info=True,
             )
         stats.clear()
         stats.update(counted)
+        company, client, run = importer.company, importer.client, importer.run
+        importer = OrderImporter(self.env, company, client, stats, run)
         for payload in payloads:
-            importer = OrderImporter(
-                self.env, importer.company, importer.client, stats, importer.run
-            )
             try:
                 with self.env.cr.savepoint():
                     importer.import_batch([payload])
             except Exception as error:  # noqa: BLE001 - one bad order never stops the batch
+                importer = OrderImporter(self.env, company, client, stats, run)
                 importer._park(payload, error)
-        return OrderImporter(
-            self.env, importer.company, importer.client, stats, importer.run
-        )
+        return importer
 
     @api.model
     def _handoo_orders_to_apply(self, company, payloads, stats):
@@ -822,8 +821,8 @@ class HandooSync(models.AbstractModel):
         now = fields.Datetime.now()
         due = events.search(
             [
-                # Events of a company whose sync is off or not configured wait,
-                # stored, and leave the batch to the other companies meanwhile.
+                # Events of a company whose sync is off or not configured stay
+                # stored, and the batch goes to the other companies meanwhile.
                 ("company_id", "in", self._handoo_companies().ids),
                 "|",
                 ("state", "=", "pending"),
@@ -873,9 +872,9 @@ class HandooSync(models.AbstractModel):
                 route = processor.sync(data)
         except Exception as error:  # noqa: BLE001 - the event stays, with its reason
             attempts = event.attempts + 1
-            # Only answers in a row that say the route itself does not exist
-            # count towards giving up; Handy being down for a while, or one
-            # of the route's orders missing, does not.
+            # Only 404 responses in a row for the route itself count towards
+            # giving up. Handy being down, or a missing order of the route,
+            # resets the count.
             not_found = (
                 event.not_found_attempts + 1
                 if isinstance(error, HandyNotFoundError) and not route_read

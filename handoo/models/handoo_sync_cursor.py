@@ -38,9 +38,9 @@ class HandooSyncCursor(models.Model):
         "read older records again; empty reads everything Handy has.",
     )
 
-    # The order job reads a window's order lists once and keeps them here
-    # until every order in them is applied, so that a job cut short by the
-    # cron's time limit goes on without reading them again.
+    # The order job keeps a window's order lists here until every order is
+    # applied, so a call cut short by the cron's time limit does not read them
+    # again.
     stage_start = fields.Datetime(string="Window Being Applied From", readonly=True)
     stage_end = fields.Datetime(string="Window Being Applied Up To", readonly=True)
     stage_payloads = fields.Json(
@@ -49,7 +49,7 @@ class HandooSyncCursor(models.Model):
     stage_done = fields.Integer(
         string="Records Applied",
         readonly=True,
-        help="How many of the records read for the window being applied are done.",
+        help="Number of records read for the window being applied that are done.",
     )
     stage_total = fields.Integer(string="Records Read", readonly=True)
 
@@ -59,8 +59,8 @@ class HandooSyncCursor(models.Model):
 
     def write(self, vals):
         if "last_end" in vals:
-            # A window read to its end, or moved by hand: what was kept of the
-            # window being applied is done with.
+            # The window was read to its end, or moved by hand, so the records
+            # kept for it are no longer needed.
             vals = dict(
                 vals,
                 stage_start=False,
@@ -72,11 +72,11 @@ class HandooSyncCursor(models.Model):
         return super().write(vals)
 
     def _handoo_keep(self, start, end, records):
-        """Keep the records read for the window ``start``-``end``, none applied yet.
+        """Store the records read for the window ``start``-``end``, none applied yet.
 
-        Written in SQL: through the ORM, a JSON field keeps a second copy of
-        the whole list in its cache, which for a large window doubles the
-        memory the job needs. Batches are read back with ``_handoo_stage_slice``.
+        Written in SQL, because the ORM's JSON field keeps a second copy of the
+        whole list in its cache, which doubles the job's memory for a large
+        window. Batches are read back with ``_handoo_stage_slice``.
         """
         self.ensure_one()
         self.flush_recordset()
@@ -105,7 +105,7 @@ class HandooSyncCursor(models.Model):
     def _handoo_stage_slice(self, offset, size):
         """Return ``size`` kept records from ``offset`` on, read in SQL.
 
-        Only the slice is loaded, not the whole list of the window.
+        Only the slice reaches Python; PostgreSQL still reads the whole list.
         """
         self.ensure_one()
         self.flush_recordset(["stage_payloads"])

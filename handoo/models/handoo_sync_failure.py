@@ -21,8 +21,8 @@ from .handoo_binding_mixin import payload_to_text
 
 _logger = logging.getLogger(__name__)
 
-# Errors of two transactions meeting on the same rows: the losing one is
-# rolled back, and applying the record again later succeeds.
+# Errors of two transactions writing the same rows. The losing one is rolled
+# back, and applying the record again later succeeds.
 CONCURRENCY_ERRORS = (
     pg_errors.UniqueViolation,
     pg_errors.LockNotAvailable,
@@ -195,7 +195,7 @@ class HandooSyncFailure(models.Model):
         )
         vals = {"reason": reason, "last_attempt": fields.Datetime.now()}
         if run:
-            # A retry by hand has no run: the failure keeps its last one.
+            # A manual retry has no run, so the failure keeps its last one.
             vals["run_id"] = run.id
         if payload is not None:
             vals["payload"] = payload_to_text(payload)

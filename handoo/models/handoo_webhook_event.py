@@ -50,7 +50,7 @@ class HandooWebhookEvent(models.Model):
     not_found_attempts = fields.Integer(
         string="Not Found in a Row",
         readonly=True,
-        help="Tries in a row on which Handy said it has no such route.",
+        help="Consecutive tries on which Handy returned 404 for the route.",
     )
     next_retry = fields.Datetime(readonly=True)
     error = fields.Text(readonly=True)
@@ -101,10 +101,10 @@ class HandooWebhookEvent(models.Model):
                 [("company_id", "=", company.id), ("event_id", "=", event_id)], limit=1
             )
             return existing, False
-        # A wake-up already waiting will start a run that sees this event, so
-        # none is added: under a burst, one run takes them all. A wake-up that
-        # a run in progress is deleting does not count, since that run may
-        # have chosen its events already; its row is locked, and skipped.
+        # A waiting trigger starts a run that reads this event, so no new one
+        # is added and a burst of events is processed by one run. A trigger
+        # that a running job is deleting is row-locked and skipped, because
+        # that run may have selected its events already.
         cron = self.env.ref("handoo.ir_cron_handoo_process_events").sudo()
         self.env.cr.execute(
             SQL(
@@ -161,7 +161,7 @@ class HandooWebhookEvent(models.Model):
             )
         event = payload["event"]
         if not isinstance(event, str) or event not in contract.WEBHOOK_EVENTS:
-            # The sender's value is echoed only when it is short and printable.
+            # The sender's value is returned only when short and printable.
             echoed = event if isinstance(event, str) and len(event) <= 64 else ""
             return self.env._(
                 "Unknown event '%(event)s'; expected one of %(events)s.",
@@ -185,7 +185,7 @@ class HandooWebhookEvent(models.Model):
 
 
 def _plain(text):
-    """Tell whether a text can be stored and echoed: printable, valid Unicode."""
+    """Check that a text can be stored and returned: printable, valid Unicode."""
     if not text.isprintable():
         return False
     try:

@@ -96,11 +96,10 @@ class OrderImporter:
         return done
 
     def _shape_problem(self, payload):
-        """Say what makes an order payload unreadable, or return ``None``.
+        """Return why an order payload is invalid, or ``None`` when it is valid.
 
-        Each order is checked for the shape handoo reads before anything else,
-        so that one odd order is parked with a reason instead of stopping the
-        batch it came in.
+        The shape is checked before anything reads the payload, so an invalid
+        order is parked with its reason instead of stopping its batch.
         """
         ident = payload.get("id")
         if isinstance(ident, bool) or not isinstance(ident, (int, str)) or ident == "":
@@ -494,7 +493,7 @@ class OrderImporter:
             line_total = currency.round(unit * (1 - discount / 100) * quantity)
             if not currency.compare_amounts(line_total, total):
                 return unit, discount
-        # No stored price gives Handy's total: the order shows the difference.
+        # No stored price gives Handy's total, so the order shows the difference.
         return price, 0.0
 
     # ------------------------------------------------------------------

@@ -89,10 +89,9 @@ class ProductTemplate(models.Model):
     )
 
     def write(self, vals):
-        # A rename in another language than the company's Handy language would
-        # never reach Handy, which reads names in that language. Where the
-        # product's name is the same in both, it is not a translation but the
-        # one name of the product: it changes in the Handy language too.
+        # Handy receives names in the company's Handy language, so a rename in
+        # another language would not reach it. When both languages have the
+        # same name, it is not a translation, so it changes in both.
         follow = {}
         if "name" in vals and not self.env.context.get("handoo_sync"):
             lang = self.env.lang or "en_US"

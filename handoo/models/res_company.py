@@ -7,7 +7,7 @@ from ..handy_api import contract, token_is_well_formed
 
 
 def _trimmed_token(token):
-    """Drop what copying a token tends to add at its ends: spaces, line breaks,
+    """Strip what copying a token often adds at its ends: spaces, line breaks,
     and invisible characters such as a zero-width space."""
     if not token:
         return token
@@ -133,7 +133,7 @@ class ResCompany(models.Model):
     def _handoo_lang(self):
         """Return the language the Handy jobs of this company work in.
 
-        Scheduled jobs run as OdooBot, whose language is rarely the one of the
+        Scheduled jobs run as OdooBot, whose language is rarely that of the
         people who read what the jobs write. So the company's Handy language is
         used, or else the administrator's.
         """

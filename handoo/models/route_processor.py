@@ -547,15 +547,16 @@ class RouteProcessor:
     def _deliver_beyond_order(self, route, order, beyond):
         """Add to a confirmed order what Handy delivered beyond its lines.
 
-        It happens when the order is edited in Handy after its load was
-        accepted, or its lines were lowered in Odoo before: the driver handed
-        over more than the order's delivery carried, so the rest came from the
-        truck's stock. It is added to the order at Handy's price and delivered
-        from the truck, so the order, the truck and the settlement agree.
+        This happens when the order is edited in Handy after its load, or its
+        lines were lowered in Odoo before it. The driver then handed over more
+        than the order's delivery carried, taken from the truck's stock. The
+        difference is added at Handy's price and delivered from the truck, so
+        the order, the truck and the settlement agree.
         """
         payload = self._payload_of(order)
-        # Free goods (reward lines) stay free: the extra quantity is split
-        # between reward and paid lines as Handy's and Odoo's figures differ.
+        # Reward lines stay free: the extra quantity goes to reward lines for
+        # what Handy's reward deliveries exceed Odoo's, and to paid lines for
+        # the rest.
         paid_items, reward_items = {}, {}
         reward_gap = defaultdict(float)
         for item in payload.get("items") or []:

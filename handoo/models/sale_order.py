@@ -178,10 +178,11 @@ class SaleOrder(models.Model):
                 order.handoo_reservation_state = "waiting"
 
     def _handoo_set_status(self, payload):
-        """Take the Handy status of ``payload`` unless Odoo has a newer one.
+        """Set the Handy status of ``payload`` unless Odoo has a newer one.
 
-        Return whether the status changed. A copy of the order read earlier
-        (kept by an order job cut short, say) never brings an older status back.
+        Returns whether the status changed. A copy of the order read earlier,
+        such as one kept by an order job cut short, does not bring back an
+        older status when its ``lastUpdated`` is older.
         """
         self.ensure_one()
         status = payload.get("operativeStatus")
@@ -283,7 +284,7 @@ class SaleOrder(models.Model):
         return result
 
     def _handoo_check_still_in_handy(self):
-        """Refuse to bring back an order that Handy deleted or replaced."""
+        """Raise when one of these orders was deleted or replaced in Handy."""
         removed = self.filtered(
             lambda order: order.handoo_deleted or order.handoo_replacement_id
         )

@@ -72,10 +72,10 @@ class TestJobs(HandooCase):
 
         self.assertEqual(len(self.handoo_orders()), 7)
         # Four calls read the window's two lists (live orders and deletions)
-        # once; the last call may read the few seconds since, once more.
+        # once. The last call may also read the few seconds since then.
         self.assertLessEqual(self.requests_made()["GET /salesOrder"], 4)
         self.assertEqual(self.requests_made()["GET /salesOrder/{id}"], 0)
-        # Every call Handy answered is counted on a run, write-backs included.
+        # Every request Handy served is counted on a run, write-backs included.
         runs = self.env["handoo.sync.run"].search(
             [("job", "=", "order_from"), ("company_id", "=", self.company.id)]
         )
@@ -100,9 +100,9 @@ class TestJobs(HandooCase):
         self.assertEqual(cursor.stage_done, 2)
         self.assertEqual(len(self.handoo_orders()), 2)
 
-        # An order created after the lists were read is not in them: a later
-        # window brings it, read by this call if the clock has moved on to
-        # the next second, or else by the next pull.
+        # An order created after the lists were read comes with a later
+        # window: this call's, if the clock has reached the next second, or
+        # else the next pull's.
         late = self.create_orders(1)[0]
         self.assertTrue(jobs._handoo_pull_orders(self.company))
 

@@ -28,7 +28,7 @@ class TestHandyLanguage(HandooCase):
         self.assertEqual(len(self.product), 1)
 
     def name_in_handy(self):
-        """Send the products to Handy; return the name Handy then holds."""
+        """Send the products to Handy and return the product's name there."""
         self.run_job("ir_cron_handoo_sync_to_products")
         return self.store.get_product_by_id(int(self.product.handoo_id))["description"]
 

@@ -217,7 +217,7 @@ class TestOrderEdgeCases(HandooCase):
         self.assertTrue(order._handoo_set_status(payload))
         self.assertEqual(order.handoo_status, "PENDING_DELIVERY")
 
-    def test_unreadable_orders_parked_batch_goes_on(self):
+    def test_invalid_orders_parked(self):
         good, odd_customer, odd_history = (self.create_order() for _index in range(3))
         with self.env["handoo.sync"]._handoo_client(self.company) as client:
             payloads = [
@@ -300,7 +300,7 @@ class TestOrderEdgeCases(HandooCase):
         self.assertTrue(self.order_of(other))
         self.assertEqual(self.last_run("order_from").state, "done")
 
-    def test_unreadable_list_entries_left_out_and_said(self):
+    def test_invalid_list_entries_reported(self):
         good = self.create_order()
         # One window to read, so the live list is read once.
         self.env["handoo.sync.cursor"]._handoo_get(
@@ -311,8 +311,8 @@ class TestOrderEdgeCases(HandooCase):
         def with_odd_entries(client, resource, params=None, **options):
             records = fetch_all(client, resource, params, **options)
             if (params or {}).get("deleted") == "false":
-                # The sandbox serves only well-formed orders: the odd entries
-                # are added to its answer here.
+                # The sandbox serves only valid orders, so the invalid entries
+                # are added to its response here.
                 records += ["not an order", {"folio": 7}]
             return records
 

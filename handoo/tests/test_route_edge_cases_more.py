@@ -85,7 +85,7 @@ class TestRouteEdgeCasesMore(RouteCase):
         self.sync_routes()
         return order, handy_route["id"], self.route_of(handy_route)
 
-    def test_edit_after_load_delivers_more_from_truck(self):
+    def test_extra_delivered_from_truck(self):
         order, route_id, route = self.load_first_order()
         sale = self.order_of(order)
         truck = route.truck_location_id
@@ -123,7 +123,7 @@ class TestRouteEdgeCasesMore(RouteCase):
         self.assertEqual(from_truck.sale_id, sale)
         self.assertEqual(self.line_of(route, self.codes[0]).delivered, 6)
         self.assertEqual(self.line_of(route, self.codes[2]).delivered, 3)
-        # Handy's leftovers count the goods that left the truck: it balances.
+        # Handy's leftovers count the goods that left the truck, so it balances.
         self.assertFalse(route.settlement_difference)
         self.assertEqual(self.qty(self.codes[0], truck), 0)
         self.assertEqual(self.qty(self.codes[2], truck), 0)

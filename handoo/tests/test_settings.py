@@ -32,7 +32,7 @@ class TestSettings(HandooCase):
         result = self.settings().action_handoo_test_connection()
         self.assertEqual(result["params"]["type"], "success")
 
-    def test_token_with_inner_space_refused(self):
+    def test_token_with_space_rejected(self):
         with self.assertRaisesRegex(ValidationError, "no spaces"):
             self.company.handoo_api_token = "abc def"
 

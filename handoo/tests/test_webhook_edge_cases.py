@@ -97,7 +97,7 @@ class TestWebhookEdgeCases(WebhookEdgeCase):
             self.assertIn("error", response.json())
         self.assertFalse(self.stored())
 
-    def test_odd_signature_headers_rejected(self):
+    def test_invalid_signature_headers_rejected(self):
         raw = json.dumps(self.body()).encode()
         odd_headers = [
             {"X-Handoo-Timestamp": "9" * 400},
@@ -133,7 +133,7 @@ class TestWebhookEdgeCases(WebhookEdgeCase):
         self.assertEqual(self.post(self.body(route_id=route["id"])).status_code, 202)
         event = self.stored()
         event.not_found_attempts = EVENT_NOT_FOUND_ATTEMPTS - 1
-        # The route is there; one of its orders answers 404.
+        # The route exists, but one of its orders returns 404.
         self.sandbox.faults.add("server_error", count=1, status=404, path="/salesOrder")
         cron = self.env.ref("handoo.ir_cron_handoo_process_events")
         with self.outside_requests():
@@ -158,8 +158,8 @@ class TestWebhookEdgeCases(WebhookEdgeCase):
     def test_event_during_run_wakes_job_again(self):
         cron = self.env.ref("handoo.ir_cron_handoo_process_events")
         dbname = self.env.cr.dbname
-        # A wake-up committed earlier, which a run in progress, in another
-        # transaction, is deleting as it starts: the row is locked.
+        # A committed trigger that a running job, in another transaction, is
+        # deleting as it starts. Its row is locked until that job ends.
         with db_connect(dbname).cursor() as setup:
             setup.execute(
                 "INSERT INTO ir_cron_trigger (cron_id, call_at) "
@@ -282,7 +282,7 @@ class TestWebhookEdgeCases(WebhookEdgeCase):
         self.assertEqual(event.attempts, 1)
         self.assertEqual(event.state, "failed")
 
-    def test_earlier_handy_errors_do_not_stop_retries(self):
+    def test_handy_errors_keep_retries_going(self):
         self.assertEqual(self.post(self.body(route_id=99999999)).status_code, 202)
         event = self.stored()
         # Four tries failed on Handy errors (a 503, say), none of them a 404.

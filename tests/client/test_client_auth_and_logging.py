@@ -132,7 +132,7 @@ def test_failed_call_logs_one_line(
 
 
 @pytest.mark.parametrize("token", ["abc def", "abc\ndef", "abc\u200bdef", "tóken"])
-def test_malformed_token_refused_before_sending(sandbox, make_client, token, caplog):
+def test_malformed_token_rejected_before_sending(sandbox, make_client, token, caplog):
     with caplog.at_level(logging.DEBUG), pytest.raises(HandyTokenFormatError):
         make_client(sandbox, token=token)
 

@@ -123,13 +123,13 @@ def test_update_zone_by_id(sandbox, client, catalog):
 
 
 def test_texts_made_storable():
-    answer = {
+    body = {
         "note\u0000": ["a\u0000b", "c\ud800d", 5, None],
         "ok": "Café",
         "numbers": [float("nan"), float("inf"), 2.5],
     }
 
-    assert storable(answer) == {
+    assert storable(body) == {
         "note": ["ab", "c?d", 5, None],
         "ok": "Café",
         "numbers": [None, None, 2.5],
